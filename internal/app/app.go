@@ -1,0 +1,166 @@
+// Package app wires poslink together: the database pool, the domain
+// services, the portal's HTTP server and the background jobs, and shuts
+// them down in order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/poslink/poslink/internal/auth"
+	"github.com/poslink/poslink/internal/config"
+	"github.com/poslink/poslink/internal/db"
+	"github.com/poslink/poslink/internal/portal"
+	"github.com/poslink/poslink/internal/tenancy"
+)
+
+// App is one running portal instance.
+type App struct {
+	cfg     config.Config
+	log     *slog.Logger
+	Pool    *pgxpool.Pool
+	Tenancy *tenancy.Store
+	Auth    *auth.Authenticator
+	portal  *portal.Server
+
+	latestMigration int64
+	shuttingDown    atomic.Bool
+}
+
+// Options change what Open builds, for tests and the demo.
+type Options struct {
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Open migrates the database at cfg.DatabaseURL, connects and builds the
+// services. Close releases them.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set: give the PostgreSQL URL (or run `poslink demo` for a private database)")
+	}
+	n, err := db.Migrate(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("migrations applied", "count", n)
+	}
+	latest, err := db.LatestVersion()
+	if err != nil {
+		return nil, err
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	a := &App{cfg: cfg, log: log, Pool: pool, latestMigration: latest}
+	a.Tenancy = tenancy.NewStore(pool, now, cfg.TimeZone)
+	a.Auth = auth.New(pool, a.Tenancy, auth.DefaultPolicy, log)
+	a.portal = portal.New(portal.Config{
+		SecureCookies:   cfg.SecureCookies(),
+		TrustProxy:      cfg.TrustProxy,
+		SessionLifetime: cfg.SessionLifetime,
+		SessionIdle:     cfg.SessionIdle,
+		Location:        cfg.TimeZone,
+	}, portal.Deps{Pool: pool, Tenancy: a.Tenancy, Auth: a.Auth, Logger: log, Ready: a.ready})
+	return a, nil
+}
+
+// Handler is the portal's HTTP handler.
+func (a *App) Handler() http.Handler { return a.portal }
+
+// Close releases the database pool.
+func (a *App) Close() { a.Pool.Close() }
+
+// ready reports whether this instance should get traffic.
+func (a *App) ready(ctx context.Context) error {
+	if a.shuttingDown.Load() {
+		return errors.New("shutting down")
+	}
+	v, err := db.AppliedVersion(ctx, a.Pool)
+	if err != nil {
+		return errors.New("database unreachable")
+	}
+	if v < a.latestMigration {
+		return fmt.Errorf("database schema at version %d, this binary needs %d", v, a.latestMigration)
+	}
+	return nil
+}
+
+// Serve answers HTTP on ln and runs the background jobs until ctx is done,
+// then stops taking requests, lets those in flight finish within the
+// shutdown timeout and stops the jobs.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.portal,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	var jobs sync.WaitGroup
+	jobs.Go(func() { a.maintain(jobsCtx) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	var err error
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		a.shuttingDown.Store(true)
+		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+		err = srv.Shutdown(shutCtx)
+		cancel()
+		if e := <-serveErr; !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, e)
+		}
+	}
+	stopJobs()
+	jobs.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	return nil
+}
+
+// maintain deletes expired sessions and stale login failures every few
+// minutes. Running it on every instance is harmless: the deletes are
+// idempotent.
+func (a *App) maintain(ctx context.Context) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		if n, err := portal.PruneSessions(ctx, a.Pool); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune sessions", "err", err)
+		} else if n > 0 {
+			a.log.Debug("pruned sessions", "count", n)
+		}
+		if _, err := a.Auth.PruneFailures(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune login failures", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

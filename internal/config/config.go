@@ -1,0 +1,126 @@
+// Package config reads poslink's settings from environment variables and
+// command-line flags (a flag wins over its variable), once, in main.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the portal.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	BaseURL         string
+	TimeZone        *time.Location
+	LogLevel        slog.Level
+	LogFormat       string
+	SessionLifetime time.Duration
+	SessionIdle     time.Duration
+	TrustProxy      bool
+	ShutdownTimeout time.Duration
+	// DataDir is where `demo` keeps its database and generated keys.
+	DataDir string
+}
+
+// Setting documents one setting: its variable, flag, default and meaning.
+// The README's table is written from this list.
+type Setting struct {
+	Env, Flag, Default, Help string
+}
+
+// Settings lists every setting in the order the README shows them.
+var Settings = []Setting{
+	{"POSLINK_ADDR", "addr", "127.0.0.1:8080", "address the portal listens on"},
+	{"DATABASE_URL", "database-url", "", "PostgreSQL URL (required by serve and migrate; demo starts its own database when empty)"},
+	{"POSLINK_BASE_URL", "base-url", "http://<addr>", "public URL of the portal; an https URL makes cookies Secure"},
+	{"POSLINK_TIMEZONE", "timezone", "Asia/Tokyo", "time zone of dates shown and of the POS option's usable-from day"},
+	{"POSLINK_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+	{"POSLINK_LOG_FORMAT", "log-format", "text", "text or json"},
+	{"POSLINK_SESSION_LIFETIME", "session-lifetime", "12h", "longest a login lasts"},
+	{"POSLINK_SESSION_IDLE", "session-idle", "2h", "logout after this long without a request"},
+	{"POSLINK_TRUST_PROXY", "trust-proxy", "false", "take the client address from X-Forwarded-For (behind a load balancer)"},
+	{"POSLINK_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long requests in flight may finish on shutdown"},
+	{"POSLINK_DATA_DIR", "data-dir", "./var", "demo only: where the private database and keys live"},
+}
+
+// Parse reads the settings from env (a lookup such as os.LookupEnv) and
+// args (flags after the subcommand).
+func Parse(name string, args []string, env func(string) (string, bool), stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	vals := make(map[string]*string, len(Settings))
+	for _, s := range Settings {
+		def := s.Default
+		if v, ok := env(s.Env); ok {
+			def = v
+		}
+		vals[s.Env] = fs.String(s.Flag, def, s.Help+" (env "+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	get := func(k string) string { return strings.TrimSpace(*vals[k]) }
+
+	var c Config
+	var errs []error
+	c.Addr = get("POSLINK_ADDR")
+	c.DatabaseURL = get("DATABASE_URL")
+	c.BaseURL = get("POSLINK_BASE_URL")
+	if c.BaseURL == "http://<addr>" || c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("POSLINK_BASE_URL %q: want an http or https URL", c.BaseURL))
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	loc, err := time.LoadLocation(get("POSLINK_TIMEZONE"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("POSLINK_TIMEZONE: %w", err))
+	}
+	c.TimeZone = loc
+	if err := c.LogLevel.UnmarshalText([]byte(get("POSLINK_LOG_LEVEL"))); err != nil {
+		errs = append(errs, fmt.Errorf("POSLINK_LOG_LEVEL: %w", err))
+	}
+	c.LogFormat = get("POSLINK_LOG_FORMAT")
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("POSLINK_LOG_FORMAT %q: want text or json", c.LogFormat))
+	}
+	dur := func(k string, dst *time.Duration) {
+		d, err := time.ParseDuration(get(k))
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 15s or 2h", k, get(k)))
+		}
+		*dst = d
+	}
+	dur("POSLINK_SESSION_LIFETIME", &c.SessionLifetime)
+	dur("POSLINK_SESSION_IDLE", &c.SessionIdle)
+	dur("POSLINK_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	if c.TrustProxy, err = strconv.ParseBool(get("POSLINK_TRUST_PROXY")); err != nil {
+		errs = append(errs, fmt.Errorf("POSLINK_TRUST_PROXY %q: want true or false", get("POSLINK_TRUST_PROXY")))
+	}
+	c.DataDir = get("POSLINK_DATA_DIR")
+	return c, errors.Join(errs...)
+}
+
+// SecureCookies reports whether the portal is served over HTTPS.
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// Logger builds the process's logger.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,86 @@
+package pgembed
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// orphanHelperEnv switches TestOrphanHelper from a no-op into the helper
+// process of TestServerDiesWithParent: it names the data directory to use.
+const orphanHelperEnv = "PGEMBED_ORPHAN_HELPER_DIR"
+
+// TestServerDiesWithParent kills a process that started a server and checks
+// that the server goes too (parent-death signal), rather than lingering on
+// a data directory nobody will stop.
+func TestServerDiesWithParent(t *testing.T) {
+	dir := dataDir(t)
+	helper := exec.Command(os.Args[0], "-test.run=^TestOrphanHelper$")
+	helper.Env = append(os.Environ(), orphanHelperEnv+"="+dir)
+	helper.Stderr = os.Stderr
+	out, err := helper.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { helper.Process.Kill(); helper.Wait() })
+
+	var pid int
+	var socketDir string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if _, err := fmt.Sscanf(sc.Text(), "postgres pid %d socket %s", &pid, &socketDir); err == nil {
+			break
+		}
+	}
+	// Nobody is left to remove it: postgres deletes only its socket file.
+	t.Cleanup(func() { os.RemoveAll(socketDir) })
+	if pid == 0 {
+		t.Fatal("helper did not report a postgres pid")
+	}
+	if err := helper.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	helper.Wait()
+
+	deadline := time.Now().Add(15 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("postgres %d still running 15s after its parent was killed", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestOrphanHelper(t *testing.T) {
+	dir := os.Getenv(orphanHelperEnv)
+	if dir == "" {
+		t.Skip("helper process for TestServerDiesWithParent")
+	}
+	c, err := Start(context.Background(), Options{DataDir: dir, Ephemeral: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("postgres pid %d socket %s\n", c.pid, c.socketDir)
+	select {} // until killed
+}
+
+// alive reports whether pid is a process that has not exited; a zombie
+// (exited, not yet reaped by whoever inherited it) counts as gone.
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || !strings.HasPrefix(s[i+1:], " Z")
+}

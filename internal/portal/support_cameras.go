@@ -1,0 +1,167 @@
+package portal
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/tenancy"
+	"github.com/poslink/poslink/web/views"
+)
+
+// supportPOSLeadDays is how many days after the order the POS option becomes
+// usable by default: the manuals allow linking from the fourth day after
+// ordering, counting the order day as the first.
+const supportPOSLeadDays = 3
+
+func supportCameraInput(r *http.Request) tenancy.CameraInput {
+	return tenancy.CameraInput{DeviceID: r.PostForm.Get("device_id"), Name: r.PostForm.Get("name"),
+		Model: r.PostForm.Get("model")}
+}
+
+func supportCameraForm(in tenancy.CameraInput) views.Form {
+	return views.Form{Values: map[string]string{"device_id": in.DeviceID, "name": in.Name, "model": in.Model}}
+}
+
+// supportCameraCreate is カメラを追加, with the POS option off until staff
+// switch it on.
+func (s *Server) supportCameraCreate(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.supportTenant(w, r)
+	if !ok || !s.supportParseForm(w, r) {
+		return
+	}
+	in := supportCameraInput(r)
+	c, err := s.deps.Tenancy.CreateCamera(r.Context(), supportActor(r), t.ID, in)
+	if err != nil {
+		f := supportCameraForm(in)
+		status, ok := supportFormError(r, &f, err)
+		if !ok {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderTenantDetail(w, r, status, t, tenantForms{camera: &f})
+		return
+	}
+	s.supportDone(w, r, supportTenantPath(t.ID)+"#cameras", i18n.T(langOf(r.Context()), "flash.camera_created", c.Name))
+}
+
+// supportCamera loads the tenant and the camera named in the URL; a camera
+// of another tenant is not found. When it answers false it has already
+// answered the request.
+func (s *Server) supportCamera(w http.ResponseWriter, r *http.Request) (tenancy.Tenant, tenancy.Camera, bool) {
+	t, ok := s.supportTenant(w, r)
+	if !ok {
+		return t, tenancy.Camera{}, false
+	}
+	id, ok := pathID(r, "cameraID")
+	if !ok {
+		s.notFound(w, r)
+		return t, tenancy.Camera{}, false
+	}
+	c, err := s.deps.Tenancy.Camera(r.Context(), t.ID, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return t, c, false
+	}
+	return t, c, true
+}
+
+func (s *Server) supportCameraPage(w http.ResponseWriter, r *http.Request) {
+	t, c, ok := s.supportCamera(w, r)
+	if !ok {
+		return
+	}
+	s.renderCameraEdit(w, r, http.StatusOK, t, c, nil, nil)
+}
+
+// supportCameraUpdate saves the camera form (device ID, name, model).
+func (s *Server) supportCameraUpdate(w http.ResponseWriter, r *http.Request) {
+	t, c, ok := s.supportCamera(w, r)
+	if !ok || !s.supportParseForm(w, r) {
+		return
+	}
+	in := supportCameraInput(r)
+	if err := s.deps.Tenancy.UpdateCamera(r.Context(), supportActor(r), t.ID, c.ID, in); err != nil {
+		f := supportCameraForm(in)
+		status, ok := supportFormError(r, &f, err)
+		if !ok {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderCameraEdit(w, r, status, t, c, &f, nil)
+		return
+	}
+	name := strings.TrimSpace(in.Name) // as the store saved it
+	s.supportDone(w, r, supportTenantPath(t.ID)+"#cameras", i18n.T(langOf(r.Context()), "flash.camera_updated", name))
+}
+
+// supportCameraPOS switches the camera's POS option on from a date, or off.
+func (s *Server) supportCameraPOS(w http.ResponseWriter, r *http.Request) {
+	t, c, ok := s.supportCamera(w, r)
+	if !ok || !s.supportParseForm(w, r) {
+		return
+	}
+	choice, dateText := r.PostForm.Get("pos"), r.PostForm.Get("pos_usable_from")
+	enabled, from, err := supportParsePOS(choice, dateText)
+	if err == nil {
+		err = s.deps.Tenancy.SetPOSOption(r.Context(), supportActor(r), t.ID, c.ID, enabled, from)
+	}
+	if err != nil {
+		f := views.Form{Values: map[string]string{"pos": choice, "pos_usable_from": dateText}}
+		status, ok := supportFormError(r, &f, err)
+		if !ok {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderCameraEdit(w, r, status, t, c, nil, &f)
+		return
+	}
+	lang := langOf(r.Context())
+	text := i18n.T(lang, "flash.pos_off", c.Name)
+	if enabled {
+		p := views.Page{Lang: lang}
+		text = i18n.T(lang, "flash.pos_on", c.Name, p.Date(from))
+	}
+	s.supportDone(w, r, supportTenantPath(t.ID)+"#cameras", text)
+}
+
+// supportParsePOS reads the POS option form: "on" needs a date, "off" ignores
+// whatever date was left in the field.
+func supportParsePOS(choice, dateText string) (enabled bool, from time.Time, err error) {
+	switch choice {
+	case "off":
+		return false, time.Time{}, nil
+	case "on":
+	default:
+		return false, time.Time{}, supportFieldError("pos", "err.pos_choice")
+	}
+	if strings.TrimSpace(dateText) == "" {
+		return false, time.Time{}, supportFieldError("pos_usable_from", "err.required")
+	}
+	from, ok := tenancy.ParseDate(dateText)
+	if !ok {
+		return false, time.Time{}, supportFieldError("pos_usable_from", "err.date_invalid")
+	}
+	return true, from, nil
+}
+
+// renderCameraEdit shows the staff's camera page; a nil form is shown with
+// the camera's current values.
+func (s *Server) renderCameraEdit(w http.ResponseWriter, r *http.Request, status int, t tenancy.Tenant, c tenancy.Camera, edit, pos *views.Form) {
+	today := s.deps.Tenancy.Today()
+	orderedToday := today.AddDate(0, 0, supportPOSLeadDays)
+	// The form shows the current state; the date defaults to the earliest
+	// day the manuals allow for an order placed today.
+	posForm := views.Form{Values: map[string]string{"pos": "off", "pos_usable_from": orderedToday.Format(time.DateOnly)}}
+	if c.POSEnabled {
+		posForm.Values["pos"] = "on"
+		posForm.Values["pos_usable_from"] = c.POSUsableFrom.Format(time.DateOnly)
+	}
+	p := s.page(r, "support.camera.title", c.Name)
+	v := views.CameraEdit{TenantID: t.ID, TenantName: t.Name, Camera: s.cameraRow(c),
+		Edit:         supportFormOr(edit, supportCameraForm(tenancy.CameraInput{DeviceID: c.DeviceID, Name: c.Name, Model: c.Model})),
+		POS:          supportFormOr(pos, posForm),
+		OrderedToday: p.Date(orderedToday)}
+	s.render(w, r, status, views.SupportCamera(p, v))
+}
