@@ -196,6 +196,10 @@ func start() {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.NoFirstRun,
+		// The browser of a Japanese shop owner: pages negotiate Japanese, as
+		// they do for the people the portal is made for.
+		chromedp.Flag("accept-lang", "ja-JP,ja"),
+		chromedp.Flag("lang", "ja-JP"),
 	)
 	// Chromium refuses to start as root with its sandbox on. chromedp
 	// v0.23.0 already adds --no-sandbox for uid 0; saying it here keeps root

@@ -31,11 +31,11 @@ import (
 
 // harness is the server and template shared by a test binary's tests.
 type harness struct {
-	adminURL string                     // a maintenance database, never dropped
-	urlFor   func(dbname string) string // URL of another database on the server
-	admin    *pgxpool.Pool              // on adminURL: creates and drops databases
-	template string                     // migrated database that New copies
-	stop     func(context.Context) error
+	adminURL string                      // a maintenance database, never dropped
+	urlFor   func(dbname string) string  // URL of another database on the server
+	admin    *pgxpool.Pool               // on adminURL: creates and drops databases
+	template string                      // migrated database that New copies
+	stop     func(context.Context) error // stops our own cluster; nil with $DATABASE_URL
 
 	teardownOnce sync.Once
 	teardownErr  error
@@ -50,10 +50,12 @@ const setupTimeout = 10 * time.Minute
 // Main prepares the server and the migrated template, runs the tests, cleans
 // up and exits with the tests' status.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m))
 }
 
-func run(m *testing.M) int {
+// Run is Main without the exit, for a TestMain that wraps more around the
+// tests (a browser, say): it returns the exit code of m.Run.
+func Run(m interface{ Run() int }) int {
 	// testing.Verbose needs the flags, which m.Run would parse only later.
 	if !flag.Parsed() {
 		flag.Parse()

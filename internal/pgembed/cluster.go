@@ -190,13 +190,9 @@ func (c *Cluster) LogPath() string { return filepath.Join(c.dataDir, logName) }
 // `poslink demo` watches it to stop serving when its database is gone.
 func (c *Cluster) Done() <-chan struct{} { return c.exited }
 
-// signal sends sig to the server, or with group to its whole process group,
-// so that a kill also reaches the backends the postmaster would have stopped.
-func (c *Cluster) signal(sig syscall.Signal, group bool) {
-	pid := c.pid
-	if group {
-		pid = -pid
-	}
+// signal sends sig to the postmaster. Only to it: its children are each in
+// a process group of their own, and exit by themselves when it is gone.
+func (c *Cluster) signal(sig syscall.Signal) {
 	// An error means the process is gone already, which is what we want.
-	_ = syscall.Kill(pid, sig)
+	_ = syscall.Kill(c.pid, sig)
 }

@@ -99,8 +99,12 @@ func TestStartAfterCrash(t *testing.T) {
 	if _, err := connect(t, c).Exec(t.Context(), `CREATE TABLE t (id int); INSERT INTO t VALUES (1)`); err != nil {
 		t.Fatal(err)
 	}
-	c.signal(syscall.SIGKILL, true)
+	// Backends outlive a killed postmaster for a moment (they notice its
+	// death and exit); until then their shared memory blocks a new server.
+	backends := children(c.pid)
+	c.signal(syscall.SIGKILL)
 	<-c.Done()
+	waitGone(t, backends)
 	if _, err := os.Stat(filepath.Join(dir, "postmaster.pid")); err != nil {
 		t.Fatalf("expected a stale postmaster.pid: %v", err)
 	}

@@ -101,8 +101,9 @@ func makeSocketDir(acct *account) (string, error) {
 
 // startLocked starts cmd from a goroutine locked to its OS thread, and keeps
 // that thread until the child exits: Linux delivers the parent-death signal
-// when the thread that forked the child ends, and the Go runtime may end an
-// idle thread at any time. The returned channel yields cmd.Wait's result.
+// when the thread that forked the child ends, not the process, and the Go
+// runtime ends a thread whenever a goroutine exits while locked to it
+// (golang/go#27505). The returned channel yields cmd.Wait's result.
 func startLocked(cmd *exec.Cmd) (<-chan error, error) {
 	started := make(chan error, 1)
 	exited := make(chan error, 1)
@@ -154,7 +155,7 @@ func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 // The data directory stays, even if Ephemeral, so the log can be read.
 func (c *Cluster) abort() {
 	if c.pid != 0 {
-		c.signal(syscall.SIGKILL, true)
+		c.signal(syscall.SIGKILL)
 		<-c.exited
 	}
 	if c.socketDir != "" {

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// killGrace is how long an immediate shutdown may take before the server's
-// process group is killed.
+// killGrace is how long an immediate shutdown may take before the
+// postmaster is killed.
 const killGrace = 5 * time.Second
 
 // Stop shuts the server down and removes its socket directory, and for an
@@ -50,20 +50,20 @@ func (c *Cluster) shutdown(ctx context.Context) error {
 		return nil // died on its own; Done told whoever cared
 	default:
 	}
-	c.signal(syscall.SIGINT, false)
+	c.signal(syscall.SIGINT)
 	select {
 	case <-c.exited:
 		return nil
 	case <-ctx.Done():
 	}
 	c.logger.Warn("PostgreSQL fast shutdown timed out; forcing an immediate shutdown", "data", c.dataDir)
-	c.signal(syscall.SIGQUIT, false)
+	c.signal(syscall.SIGQUIT)
 	select {
 	case <-c.exited:
 		return nil
 	case <-time.After(killGrace):
 	}
-	c.signal(syscall.SIGKILL, true)
+	c.signal(syscall.SIGKILL)
 	select {
 	case <-c.exited:
 		// Recovery at the next start repairs what the kill interrupted.

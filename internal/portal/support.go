@@ -18,6 +18,11 @@ import (
 // take the tenant from the URL: staff work across tenants. Every user and
 // camera is then looked up within that tenant, so a mismatched pair is 404.
 func (s *Server) supportRoutes(r chi.Router) {
+	// A subrouter made by Route inside a Group does not inherit these, and
+	// would answer with chi's plain-text pages; the nested Route below
+	// inherits them from here.
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/support/tenants", http.StatusSeeOther)
 	})

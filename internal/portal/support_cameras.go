@@ -120,8 +120,8 @@ func (s *Server) supportCameraPOS(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r.Context())
 	text := i18n.T(lang, "flash.pos_off", c.Name)
 	if enabled {
-		p := views.Page{Lang: lang}
-		text = i18n.T(lang, "flash.pos_on", c.Name, p.Date(from))
+		// The date as the pages write it in this language.
+		text = i18n.T(lang, "flash.pos_on", c.Name, views.Page{Lang: lang}.Date(from))
 	}
 	s.supportDone(w, r, supportTenantPath(t.ID)+"#cameras", text)
 }

@@ -103,15 +103,15 @@ func TestSupportPagesForbiddenToOwners(t *testing.T) {
 	gets := []string{"/support", "/support/tenants", "/support/tenants?q=x", tenantPath(tn.ID),
 		cameraPath(tn.ID, cam.ID), "/support/audit", "/support/audit?tenant=1", "/support/no-such-page"}
 	posts := map[string]url.Values{
-		"/support/tenants":                   {"name": {"乗っ取り"}},
-		tenantPath(tn.ID):                    {"name": {"乗っ取り"}},
-		tenantPath(tn.ID) + "/owners":        {"email": {"x@shop.example"}, "password": {"password-123"}},
-		userPath(tn.ID, u.ID, "disable"):     nil,
-		userPath(tn.ID, u.ID, "enable"):      nil,
-		userPath(tn.ID, u.ID, "password"):    {"password": {"new-password-1"}},
-		tenantPath(tn.ID) + "/cameras":       {"device_id": {"cam-x"}, "name": {"x"}},
-		cameraPath(tn.ID, cam.ID):            {"device_id": {"cam-x"}, "name": {"x"}},
-		cameraPath(tn.ID, cam.ID) + "/pos":   {"pos": {"off"}},
+		"/support/tenants":                 {"name": {"乗っ取り"}},
+		tenantPath(tn.ID):                  {"name": {"乗っ取り"}},
+		tenantPath(tn.ID) + "/owners":      {"email": {"x@shop.example"}, "password": {"password-123"}},
+		userPath(tn.ID, u.ID, "disable"):   nil,
+		userPath(tn.ID, u.ID, "enable"):    nil,
+		userPath(tn.ID, u.ID, "password"):  {"password": {"new-password-1"}},
+		tenantPath(tn.ID) + "/cameras":     {"device_id": {"cam-x"}, "name": {"x"}},
+		cameraPath(tn.ID, cam.ID):          {"device_id": {"cam-x"}, "name": {"x"}},
+		cameraPath(tn.ID, cam.ID) + "/pos": {"pos": {"off"}},
 	}
 	for _, path := range gets {
 		if res, body := owner.get(path); res.StatusCode != http.StatusForbidden {
@@ -172,6 +172,15 @@ func TestSupportOtherTenantsIDsAreNotFound(t *testing.T) {
 		userPath(a.ID, staff.ID, "password"): {"password": {"stolen-password-1"}},
 	} {
 		postRefused(t, c, path, form, http.StatusNotFound, notFound)
+	}
+
+	// Unknown pages and methods get the portal's pages, not chi's plain text.
+	for path, status := range map[string]int{"/support/nothing": 404, tenantPath(a.ID) + "/nothing": 404,
+		tenantPath(a.ID) + "/owners": 405, "/support/audit/x": 404} {
+		res, body := c.get(path)
+		if res.StatusCode != status || !strings.Contains(body, "<html") {
+			t.Errorf("GET %s: %d, want %d with the portal's error page; body %q", path, res.StatusCode, status, body)
+		}
 	}
 
 	// Bad and unknown IDs.
