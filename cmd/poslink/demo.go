@@ -43,9 +43,7 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 			defer cancel()
 			if err := cluster.Stop(stopCtx); err != nil {
 				log.Error("stop private PostgreSQL", "err", err)
-				return
 			}
-			log.Info("private PostgreSQL stopped")
 		}()
 		cfg.DatabaseURL = url
 	}

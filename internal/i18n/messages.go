@@ -20,7 +20,7 @@ var ja = map[string]string{
 	"flash.logged_out": "ログアウトしました。",
 
 	"cameras.title":     "カメラ一覧",
-	"cameras.desc":      "POSレジ連携オプションが付与されているカメラの一覧が表示されます。",
+	"cameras.desc":      "ご契約のカメラと、POSレジ連携オプションの状態が表示されます。POSレジと連携できるのは「利用可能」のカメラです。",
 	"cameras.empty":     "カメラが登録されていません。サポートセンターにお問い合わせください。",
 	"cameras.note":      "POSレジとの連携は、POSレジ連携オプションのお申込み後4日目以降に設定できます。",
 	"cameras.back":      "カメラ一覧へ戻る",
@@ -189,7 +189,7 @@ var en = map[string]string{
 	"flash.logged_out": "You have logged out.",
 
 	"cameras.title":     "Cameras",
-	"cameras.desc":      "Your cameras and the state of their POS register link option.",
+	"cameras.desc":      "Your cameras and the state of their POS register link option. POS registers can be linked to cameras marked Available.",
 	"cameras.empty":     "No cameras are registered. Please contact the support center.",
 	"cameras.note":      "POS registers can be linked from the fourth day after the POS link option was ordered.",
 	"cameras.back":      "Back to cameras",

@@ -80,3 +80,74 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// Support staff log in, find the demo tenant, add a camera (a mistyped
+// device ID first) and switch its POS option on.
+func TestBrowserStaffSetsUpACamera(t *testing.T) {
+	e := newEnv(t)
+	seeded, err := demo.Seed(t.Context(), e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	if _, err := browsertest.Navigate(ctx, e.srv.URL+"/login"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, browsertest.Fill(ctx, "#f-email", demo.StaffEmail))
+	must(t, browsertest.Fill(ctx, "#f-password", demo.StaffPassword))
+	if _, err := browsertest.Submit(ctx, "button[type=submit].btn-primary"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := browsertest.Text(ctx, "table.data tbody")
+	if err != nil || !strings.Contains(list, demo.TenantName) {
+		t.Fatalf("tenant list %q (%v)", list, err)
+	}
+	browsertest.Screenshot(t, ctx, "tenants")
+
+	if _, err := browsertest.Navigate(ctx, e.srv.URL+"/support/tenants/"+itoa(seeded.TenantID)); err != nil {
+		t.Fatal(err)
+	}
+	must(t, browsertest.Fill(ctx, "#f-camera-device_id", "bad id!"))
+	must(t, browsertest.Fill(ctx, "#f-camera-name", "2F フロアカメラ"))
+	if _, err := browsertest.Submit(ctx, `form[action$="/cameras"] button[type=submit]`); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := browsertest.Text(ctx, "#f-camera-device_id-err")
+	if err != nil || !strings.Contains(msg, "デバイスIDは英数字") {
+		t.Fatalf("bad device ID message %q (%v)", msg, err)
+	}
+	browsertest.Screenshot(t, ctx, "camera-bad-device-id")
+
+	must(t, browsertest.Fill(ctx, "#f-camera-device_id", "floor-2f"))
+	if _, err := browsertest.Submit(ctx, `form[action$="/cameras"] button[type=submit]`); err != nil {
+		t.Fatal(err)
+	}
+	cams, err := browsertest.Text(ctx, "#cameras table.data tbody")
+	if err != nil || !strings.Contains(cams, "2F フロアカメラ") || !strings.Contains(cams, "未契約") {
+		t.Fatalf("cameras after adding %q (%v)", cams, err)
+	}
+	browsertest.Screenshot(t, ctx, "tenant")
+
+	cam, err := e.store.CameraByDeviceID(t.Context(), "floor-2f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := browsertest.Navigate(ctx, e.srv.URL+"/support/tenants/"+itoa(seeded.TenantID)+"/cameras/"+itoa(cam.ID)); err != nil {
+		t.Fatal(err)
+	}
+	must(t, browsertest.Click(ctx, `input[name="pos"][value="on"]`))
+	if _, err := browsertest.Submit(ctx, `form[action$="/pos"] button[type=submit]`); err != nil {
+		t.Fatal(err)
+	}
+	// Back on the tenant's page; the date field defaulted to the fourth day
+	// from today.
+	flash, err := browsertest.Text(ctx, ".flash-ok")
+	if err != nil || !strings.Contains(flash, "2F フロアカメラ") || !strings.Contains(flash, "2026/11/26") {
+		t.Fatalf("flash after switching on %q (%v)", flash, err)
+	}
+	row, err := browsertest.Text(ctx, "#cameras table.data tbody tr:nth-child(4)")
+	if err != nil || !strings.Contains(row, "floor-2f") || !strings.Contains(row, "2026/11/26 から利用可能") {
+		t.Fatalf("camera row %q (%v)", row, err)
+	}
+	browsertest.Screenshot(t, ctx, "camera-pos-on")
+}

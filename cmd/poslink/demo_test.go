@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poslink/poslink/internal/demo"
+	"github.com/poslink/poslink/internal/pgembed"
+)
+
+// demoRun is one `poslink demo` running in the test, as `make run` runs it.
+type demoRun struct {
+	url    string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startDemo runs `poslink demo` on a free port with its private PostgreSQL
+// in dataDir and waits for the banner's URL.
+func startDemo(t *testing.T, dataDir string) *demoRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	d := &demoRun{cancel: cancel, done: make(chan error, 1)}
+	noEnv := func(string) (string, bool) { return "", false }
+	go func() {
+		err := run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"},
+			noEnv, strings.NewReader(""), outW, io.Discard)
+		outW.CloseWithError(errors.New("demo ended"))
+		d.done <- err
+	}()
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(outR)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "portal"); ok {
+				urls <- strings.TrimSpace(u)
+			}
+		}
+		close(urls)
+	}()
+	select {
+	case u, ok := <-urls:
+		if !ok {
+			cancel()
+			t.Fatalf("demo ended before printing its URL: %v", <-d.done)
+		}
+		d.url = u
+	case <-time.After(2 * time.Minute):
+		cancel()
+		t.Fatal("demo printed no URL within 2 minutes")
+	}
+	go func() { _, _ = io.Copy(io.Discard, outR) }()
+	return d
+}
+
+// stop does what Ctrl-C does and waits for a clean return.
+func (d *demoRun) stop(t *testing.T) {
+	t.Helper()
+	d.cancel()
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatalf("demo returned %v after Ctrl-C", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("demo did not stop within a minute of Ctrl-C")
+	}
+}
+
+// webLogin logs in through the login form like a browser would.
+func webLogin(t *testing.T, base, email, pw string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	res, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {pw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Request.URL.Path == "/login" {
+		t.Fatalf("login as %s ended at %s with %d", email, res.Request.URL.Path, res.StatusCode)
+	}
+	return c
+}
+
+func getBody(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// What `make run` promises: a private PostgreSQL under the data directory,
+// the login page, both demo users able to log in, a clean stop on Ctrl-C
+// (PostgreSQL too), and the data kept for the next run.
+func TestDemoRunsStopsAndKeepsData(t *testing.T) {
+	dir, err := os.MkdirTemp("", "poslink-demo-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	// As root, PostgreSQL runs as the postgres user, which must reach the
+	// data directory.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(dir, "var")
+
+	d := startDemo(t, dataDir)
+	code, body := getBody(t, http.DefaultClient, d.url+"/")
+	if code != http.StatusOK || !strings.Contains(body, "カメラ - POS 認証連携ポータル") || !strings.Contains(body, "ログイン") {
+		t.Fatalf("opening the URL: %d, not the Japanese login page:\n%s", code, body)
+	}
+	if code, _ := getBody(t, http.DefaultClient, d.url+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz: %d", code)
+	}
+	owner := webLogin(t, d.url, demo.OwnerEmail, demo.OwnerPassword)
+	_, body = getBody(t, owner, d.url+"/cameras")
+	for _, want := range []string{"カメラ一覧", "レジ前カメラ", "入口カメラ", "バックヤードカメラ", "利用可能", "から利用可能"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("owner's camera list lacks %q", want)
+		}
+	}
+	staff := webLogin(t, d.url, demo.StaffEmail, demo.StaffPassword)
+	res, err := staff.PostForm(d.url+"/support/tenants", url.Values{"name": {"次回も残る店"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("staff creating a tenant: %d", res.StatusCode)
+	}
+	if b, err := os.ReadFile(filepath.Join(dataDir, "demo.json")); err != nil || !strings.Contains(string(b), d.url) {
+		t.Fatalf("demo.json: %s %v", b, err)
+	}
+	d.stop(t)
+	if pid, err := pgembed.RunningPID(filepath.Join(dataDir, "pg")); err != nil || pid != 0 {
+		t.Fatalf("PostgreSQL still running after Ctrl-C: pid %d (%v)", pid, err)
+	}
+
+	d = startDemo(t, dataDir)
+	defer d.stop(t)
+	staff = webLogin(t, d.url, demo.StaffEmail, demo.StaffPassword)
+	_, body = getBody(t, staff, d.url+"/support/tenants")
+	if !strings.Contains(body, "次回も残る店") || strings.Count(body, demo.TenantName) != 1 {
+		t.Fatalf("second run lost data or seeded twice:\n%s", body)
+	}
+}

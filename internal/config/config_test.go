@@ -1,0 +1,72 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Parse("serve", nil, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" || c.TimeZone.String() != "Asia/Tokyo" ||
+		c.SessionIdle != 2*time.Hour || c.SecureCookies() || c.DataDir != "./var" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFlagWinsOverEnv(t *testing.T) {
+	c, err := Parse("serve", []string{"--addr", ":9000"}, envOf(map[string]string{
+		"POSLINK_ADDR": ":7000", "POSLINK_BASE_URL": "https://poslink.example/", "DATABASE_URL": "postgres://x"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9000" || c.BaseURL != "https://poslink.example" || !c.SecureCookies() || c.DatabaseURL != "postgres://x" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestBadValuesAreNamed(t *testing.T) {
+	_, err := Parse("serve", nil, envOf(map[string]string{
+		"POSLINK_TIMEZONE": "Mars/Olympus", "POSLINK_LOG_LEVEL": "loud", "POSLINK_LOG_FORMAT": "xml",
+		"POSLINK_SESSION_IDLE": "-1h", "POSLINK_TRUST_PROXY": "maybe", "POSLINK_BASE_URL": "ftp://x",
+	}), io.Discard)
+	if err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	for _, name := range []string{"POSLINK_TIMEZONE", "POSLINK_LOG_LEVEL", "POSLINK_LOG_FORMAT", "POSLINK_SESSION_IDLE", "POSLINK_TRUST_PROXY", "POSLINK_BASE_URL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+	if _, err := Parse("serve", []string{"stray"}, envOf(nil), io.Discard); err == nil {
+		t.Error("stray argument accepted")
+	}
+}
+
+// The README's configuration table lists every setting, with its flag and
+// default.
+func TestReadmeDocumentsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings {
+		row := fmt.Sprintf("| `%s` | `--%s` |", s.Env, s.Flag)
+		if !strings.Contains(string(b), row) {
+			t.Errorf("README lacks the row for %s (%q)", s.Env, row)
+		}
+		if s.Default != "" && !strings.Contains(string(b), row+" `"+s.Default+"` |") {
+			t.Errorf("README shows another default for %s than %q", s.Env, s.Default)
+		}
+	}
+}
