@@ -12,6 +12,7 @@ run: build
 
 ## test: every test against real PostgreSQL and headless Chromium, plus gofmt/vet/templ checks
 test: deps check-generate lint
+	@echo "browser screenshots: $(CURDIR)/var/screenshots"
 	POSLINK_SCREENSHOT_DIR=$(CURDIR)/var/screenshots $(GO) test -count=1 -timeout 15m $(PKGS)
 
 ## build: compile the single binary into bin/
