@@ -25,3 +25,27 @@ func current(path, section string) templ.Attributes {
 	}
 	return templ.Attributes{}
 }
+
+// fieldID is the id of a form field: "f-name" on a page with one form,
+// "f-form-name" where several forms share field names.
+func fieldID(form, name string) string {
+	if form == "" {
+		return "f-" + name
+	}
+	return "f-" + form + "-" + name
+}
+
+// autocomplete tells password managers what a field is: the login form's
+// fields are the account's; a password set for someone else is new.
+func autocomplete(form, kind string) string {
+	switch {
+	case kind == "password" && form == "":
+		return "current-password"
+	case kind == "password":
+		return "new-password"
+	case kind == "email" && form == "":
+		return "username"
+	default:
+		return "off"
+	}
+}

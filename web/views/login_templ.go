@@ -93,11 +93,11 @@ func Login(p Page, f Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextField(f, "email", p.T("login.email"), "email", "", 254, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Field(f, "", "email", p.T("login.email"), "email", "", 254, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextField(f, "password", p.T("login.password"), "password", "", 256, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Field(f, "", "password", p.T("login.password"), "password", "", 256, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

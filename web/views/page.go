@@ -77,5 +77,3 @@ func (f Form) FieldClass(field string) string {
 	return "field"
 }
 
-// ErrID is the id of field's error message, for aria-describedby.
-func ErrID(field string) string { return "err-" + field }

@@ -267,7 +267,7 @@ func SupportCamera(p Page, c CameraEdit) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = supportField(c.POS, "pos", "pos_usable_from", p.T("support.pos.from"), "date", p.T("support.pos.from_hint", c.OrderedToday), 0, false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Field(c.POS, "pos", "pos_usable_from", p.T("support.pos.from"), "date", p.T("support.pos.from_hint", c.OrderedToday), 0, false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

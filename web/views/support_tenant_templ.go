@@ -185,7 +185,7 @@ func SupportTenant(p Page, t TenantDetail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = supportField(t.Rename, "rename", "name", p.T("support.tenants.name"), "text", "", 100, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Field(t.Rename, "rename", "name", p.T("support.tenants.name"), "text", "", 100, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -369,15 +369,15 @@ func tenantOwners(p Page, t TenantDetail) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = supportField(t.AddOwner, "owner", "email", p.T("login.email"), "email", p.T("support.owner.email_hint"), 254, true).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Field(t.AddOwner, "owner", "email", p.T("login.email"), "email", p.T("support.owner.email_hint"), 254, true).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = supportField(t.AddOwner, "owner", "display_name", p.T("support.owner.display_name"), "text", "", 100, false).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Field(t.AddOwner, "owner", "display_name", p.T("support.owner.display_name"), "text", "", 100, false).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = supportField(t.AddOwner, "owner", "password", p.T("support.owner.password"), "password", p.T("support.owner.password_hint"), 256, true).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Field(t.AddOwner, "owner", "password", p.T("support.owner.password"), "password", p.T("support.owner.password_hint"), 256, true).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -402,7 +402,7 @@ func tenantOwners(p Page, t TenantDetail) templ.Component {
 	})
 }
 
-func ownerPasswordID(userID int64) string { return supportFieldID("pw-"+i64toa(userID), "password") }
+func ownerPasswordID(userID int64) string { return fieldID("pw-"+i64toa(userID), "password") }
 
 func ownerRow(p Page, tenantID int64, o OwnerRow) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {

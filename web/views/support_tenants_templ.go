@@ -366,7 +366,7 @@ func SupportTenants(p Page, l TenantList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = supportField(l.Add, "tenant", "name", p.T("support.tenants.name"), "text", "", 100, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Field(l.Add, "tenant", "name", p.T("support.tenants.name"), "text", "", 100, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
