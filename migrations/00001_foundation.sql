@@ -16,6 +16,8 @@ CREATE TABLE users (
     role          text        NOT NULL CHECK (role IN ('owner', 'staff')),
     tenant_id     bigint      REFERENCES tenants (id) ON DELETE RESTRICT,
     disabled      boolean     NOT NULL DEFAULT false,
+    -- Raised when the password is set: sessions opened before then end.
+    session_epoch integer     NOT NULL DEFAULT 1,
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT users_email_key UNIQUE (email),

@@ -102,8 +102,8 @@ func (a *App) ready(ctx context.Context) error {
 }
 
 // Serve answers HTTP on ln and runs the background jobs until ctx is done,
-// then stops taking requests, lets those in flight finish within the
-// shutdown timeout and stops the jobs.
+// then reports not ready for the shutdown delay, stops taking requests, lets
+// those in flight finish within the shutdown timeout and stops the jobs.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.portal,
@@ -126,7 +126,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-serveErr:
 	case <-ctx.Done():
 		a.shuttingDown.Store(true)
-		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+		a.log.Info("shutting down", "delay", a.cfg.ShutdownDelay, "timeout", a.cfg.ShutdownTimeout)
+		if a.cfg.ShutdownDelay > 0 {
+			// Still serving, but /readyz says 503: the load balancer takes
+			// this instance out before its port closes.
+			time.Sleep(a.cfg.ShutdownDelay)
+		}
 		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 		err = srv.Shutdown(shutCtx)
 		cancel()

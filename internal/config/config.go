@@ -26,6 +26,7 @@ type Config struct {
 	SessionIdle     time.Duration
 	TrustProxy      bool
 	ShutdownTimeout time.Duration
+	ShutdownDelay   time.Duration
 	// DataDir is where `demo` keeps its database and generated keys.
 	DataDir string
 }
@@ -48,6 +49,7 @@ var Settings = []Setting{
 	{"POSLINK_SESSION_IDLE", "session-idle", "2h", "logout after this long without a request"},
 	{"POSLINK_TRUST_PROXY", "trust-proxy", "false", "take the client address from X-Forwarded-For (behind a load balancer)"},
 	{"POSLINK_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long requests in flight may finish on shutdown"},
+	{"POSLINK_SHUTDOWN_DELAY", "shutdown-delay", "0s", "on shutdown, answer /readyz with 503 this long before closing the port, so a load balancer stops sending requests first"},
 	{"POSLINK_DATA_DIR", "data-dir", "./var", "demo only: where the private database and keys live"},
 }
 
@@ -106,6 +108,9 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 	dur("POSLINK_SESSION_LIFETIME", &c.SessionLifetime)
 	dur("POSLINK_SESSION_IDLE", &c.SessionIdle)
 	dur("POSLINK_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	if c.ShutdownDelay, err = time.ParseDuration(get("POSLINK_SHUTDOWN_DELAY")); err != nil || c.ShutdownDelay < 0 {
+		errs = append(errs, fmt.Errorf("POSLINK_SHUTDOWN_DELAY %q: want a duration such as 0s or 10s", get("POSLINK_SHUTDOWN_DELAY")))
+	}
 	if c.TrustProxy, err = strconv.ParseBool(get("POSLINK_TRUST_PROXY")); err != nil {
 		errs = append(errs, fmt.Errorf("POSLINK_TRUST_PROXY %q: want true or false", get("POSLINK_TRUST_PROXY")))
 	}

@@ -73,6 +73,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(r.Context(), sessUserID, u.ID)
+	s.sessions.Put(r.Context(), sessEpoch, u.SessionEpoch)
 	s.sessions.Put(r.Context(), sessTenantName, tenantName)
 	s.logger(r.Context()).Info("login", "user_id", u.ID, "role", string(u.Role))
 	http.Redirect(w, r, next, http.StatusSeeOther)

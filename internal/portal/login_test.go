@@ -250,3 +250,22 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestPasswordResetEndsOpenSessions(t *testing.T) {
+	e := newEnv(t)
+	tn := e.tenant(t, "店")
+	u := e.owner(t, tn.ID, ownerEmail, ownerPW)
+	c := e.login(t, ownerEmail, ownerPW)
+	if err := e.store.SetPassword(context.Background(), e.actor, u.ID, "a-new-password"); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := c.get("/cameras")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("session opened before the reset: %d → %q, want a redirect to /login", res.StatusCode, res.Header.Get("Location"))
+	}
+	// A session opened with the new password lives on.
+	fresh := e.login(t, ownerEmail, "a-new-password")
+	if res, _ := fresh.get("/cameras"); res.StatusCode != http.StatusOK {
+		t.Fatalf("new session: %d", res.StatusCode)
+	}
+}

@@ -12,6 +12,7 @@ import (
 // Session keys.
 const (
 	sessUserID     = "user_id"
+	sessEpoch      = "session_epoch"
 	sessTenantName = "tenant_name"
 	sessFlashKind  = "flash_kind"
 	sessFlashText  = "flash_text"
@@ -29,7 +30,7 @@ func currentUser(ctx context.Context) *sessionUser {
 }
 
 // loadUser reads the session's user from the database on every request, so
-// that disabling a user ends their sessions at once.
+// that disabling a user or setting their password ends their sessions at once.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.sessions.GetInt64(r.Context(), sessUserID)
@@ -38,7 +39,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			return
 		}
 		u, err := s.deps.Tenancy.User(r.Context(), id)
-		if apperr.KindOf(err) == apperr.NotFound || (err == nil && u.Disabled) {
+		if apperr.KindOf(err) == apperr.NotFound || (err == nil && (u.Disabled || u.SessionEpoch != s.sessions.GetInt(r.Context(), sessEpoch))) {
 			if err := s.sessions.Destroy(r.Context()); err != nil {
 				s.serverError(w, r, err)
 				return

@@ -27,12 +27,15 @@ type Tenant struct {
 
 // User is an account that logs in to the portal.
 type User struct {
-	ID           int64
-	Email        string
-	DisplayName  string
-	Role         Role
-	TenantID     int64 // 0 for staff
-	Disabled     bool
+	ID          int64
+	Email       string
+	DisplayName string
+	Role        Role
+	TenantID    int64 // 0 for staff
+	Disabled    bool
+	// SessionEpoch changes when the password is set; a session remembers
+	// the epoch it was opened in.
+	SessionEpoch int
 	CreatedAt    time.Time
 	passwordHash string
 }

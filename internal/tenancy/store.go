@@ -134,11 +134,11 @@ func escapeLike(q string) string {
 
 // --- users ---
 
-const userColumns = `id, email, display_name, password_hash, role, coalesce(tenant_id, 0), disabled, created_at`
+const userColumns = `id, email, display_name, password_hash, role, coalesce(tenant_id, 0), disabled, session_epoch, created_at`
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.passwordHash, &u.Role, &u.TenantID, &u.Disabled, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.passwordHash, &u.Role, &u.TenantID, &u.Disabled, &u.SessionEpoch, &u.CreatedAt)
 	return u, err
 }
 
@@ -242,7 +242,7 @@ func (s *Store) SetUserDisabled(ctx context.Context, actor audit.Actor, userID i
 	})
 }
 
-// SetPassword replaces a user's password.
+// SetPassword replaces a user's password and ends the user's sessions.
 func (s *Store) SetPassword(ctx context.Context, actor audit.Actor, userID int64, pw string) error {
 	var v apperr.Validation
 	checkPassword(&v, "password", pw)
@@ -255,7 +255,7 @@ func (s *Store) SetPassword(ctx context.Context, actor audit.Actor, userID int64
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var tenantID int64
-		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1
+		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1
 			RETURNING coalesce(tenant_id, 0)`, userID, hash).Scan(&tenantID)
 		if err != nil {
 			return notFound(err)

@@ -1,0 +1,96 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poslink/poslink/internal/app"
+	"github.com/poslink/poslink/internal/config"
+	"github.com/poslink/poslink/internal/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func testConfig(t *testing.T, env map[string]string) config.Config {
+	t.Helper()
+	cfg, err := config.Parse("test", nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func TestOpenWithoutDatabaseURL(t *testing.T) {
+	_, err := app.Open(context.Background(), testConfig(t, nil), slog.New(slog.DiscardHandler), app.Options{})
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Fatalf("err = %v, want one naming DATABASE_URL", err)
+	}
+}
+
+// On shutdown the instance first reports not ready while still serving, so a
+// load balancer can take it out; then it stops and Serve returns cleanly.
+func TestGracefulShutdown(t *testing.T) {
+	cfg := testConfig(t, map[string]string{"DATABASE_URL": dbtest.NewURL(t), "POSLINK_SHUTDOWN_DELAY": "2s"})
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.DiscardHandler), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+
+	if code := get(t, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz before shutdown: %d", code)
+	}
+	cancel()
+	notReady := false
+	for range 100 {
+		if get(t, base+"/readyz") == http.StatusServiceUnavailable {
+			notReady = true
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !notReady {
+		t.Fatal("/readyz never answered 503 after shutdown began")
+	}
+	if code := get(t, base+"/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz during the shutdown delay: %d, want 200 (still serving)", code)
+	}
+	if code := get(t, base+"/login"); code != http.StatusOK {
+		t.Fatalf("/login during the shutdown delay: %d, want 200", code)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("port still open after Serve returned")
+	}
+}
