@@ -21,7 +21,8 @@ func main() {
 	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		// Help and the bare usage have been printed already.
+		if !errors.Is(err, flag.ErrHelp) && err != errUsage {
 			fmt.Fprintln(os.Stderr, "poslink:", err)
 		}
 		os.Exit(exitCode(err))
@@ -40,7 +41,7 @@ type command struct {
 func commands() map[string]command {
 	cmds := map[string]command{
 		"serve":   {"run the portal against DATABASE_URL (production)", runServe},
-		"demo":    {"run the portal with a private database, demo data and simulators (what `make run` runs)", runDemo},
+		"demo":    {"run the portal with a private PostgreSQL under ./var and the demo tenant (what `make run` runs)", runDemo},
 		"migrate": {"apply database migrations: migrate up | migrate status", runMigrate},
 	}
 	for name, c := range operatorCommands() {

@@ -20,7 +20,7 @@ func userOps() map[string]operation {
 		"disable":      setDisabledOp(true),
 		"enable":       setDisabledOp(false),
 		"set-password": {
-			summary: "replace a user's password", synopsis: "--email E (--password-stdin | --password P)",
+			summary: "replace a user's password (ends their sessions)", synopsis: "--email E (--password-stdin | --password P)",
 			required: []string{"email"}, oneOf: passwordFlagNames,
 			define: func(fs *flag.FlagSet) action {
 				email := fs.String("email", "", "the user's e-mail address")
