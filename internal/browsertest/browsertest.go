@@ -234,6 +234,9 @@ func start() {
 
 // findChromium returns the browser binary: $CHROMIUM or $CHROME_BIN when set,
 // else /usr/bin/chromium, else the first of the usual names on $PATH.
+// candidates are the browsers tried, in order, when no variable names one.
+var candidates = []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+
 func findChromium() (string, error) {
 	for _, env := range []string{"CHROMIUM", "CHROME_BIN"} {
 		if p := os.Getenv(env); p != "" {
@@ -246,7 +249,7 @@ func findChromium() (string, error) {
 			return path, nil
 		}
 	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+	for _, name := range candidates {
 		if path, err := exec.LookPath(name); err == nil {
 			return path, nil
 		}

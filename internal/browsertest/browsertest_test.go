@@ -18,7 +18,15 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-func TestMain(m *testing.M) { Main(m) }
+func TestMain(m *testing.M) {
+	// TestMissingBrowser re-runs this binary as if no browser were installed.
+	if os.Getenv(hideBrowserEnv) == "1" {
+		candidates = nil
+		os.Unsetenv("CHROMIUM")
+		os.Unsetenv("CHROME_BIN")
+	}
+	Main(m)
+}
 
 // newTestServer serves a form page in Japanese and a result page that the
 // form reaches through a POST-redirect-GET, as the portal's forms do.
