@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +93,28 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("port still open after Serve returned")
+	}
+}
+
+// An instance whose database schema is behind its binary is not ready.
+func TestNotReadyWhenSchemaIsBehind(t *testing.T) {
+	url := dbtest.NewURL(t)
+	cfg := testConfig(t, map[string]string{"DATABASE_URL": url})
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.DiscardHandler), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	if code := get(t, srv.URL+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz on a current schema: %d", code)
+	}
+	if _, err := a.Pool.Exec(context.Background(),
+		`DELETE FROM goose_db_version WHERE version_id = (SELECT max(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	if code := get(t, srv.URL+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz on a schema behind the binary: %d, want 503", code)
 	}
 }
