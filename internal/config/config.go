@@ -29,6 +29,13 @@ type Config struct {
 	ShutdownDelay   time.Duration
 	// DataDir is where `demo` keeps its database and generated keys.
 	DataDir string
+	// The providers' base URLs: the real services by default, the built-in
+	// simulators in the demo.
+	UbiregiURL       string
+	SmaregiIDURL     string
+	SmaregiAPIURL    string
+	SmaregiLegacyURL string
+	CameraURL        string
 }
 
 // Setting documents one setting: its variable, flag, default and meaning.
@@ -51,6 +58,11 @@ var Settings = []Setting{
 	{"POSLINK_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long requests in flight may finish on shutdown"},
 	{"POSLINK_SHUTDOWN_DELAY", "shutdown-delay", "0s", "on shutdown, answer /readyz with 503 this long before closing the port, so a load balancer stops sending requests first"},
 	{"POSLINK_DATA_DIR", "data-dir", "./var", "demo only: where the private database and keys live"},
+	{"POSLINK_UBIREGI_URL", "ubiregi-url", "https://ubiregi.com", "Ubiregi: OAuth2 and API v3 base URL"},
+	{"POSLINK_SMAREGI_ID_URL", "smaregi-id-url", "https://id.smaregi.jp", "Smaregi Platform ID host (app access tokens)"},
+	{"POSLINK_SMAREGI_API_URL", "smaregi-api-url", "https://api.smaregi.jp", "Smaregi Platform API host (POS API)"},
+	{"POSLINK_SMAREGI_LEGACY_URL", "smaregi-legacy-url", "https://webapi.smaregi.jp", "legacy Smaregi API host (links made before 2026-01-24)"},
+	{"POSLINK_CAMERA_URL", "camera-url", "https://openapi.safie.link", "camera cloud API base URL"},
 }
 
 // Parse reads the settings from env (a lookup such as os.LookupEnv) and
@@ -115,6 +127,20 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 		errs = append(errs, fmt.Errorf("POSLINK_TRUST_PROXY %q: want true or false", get("POSLINK_TRUST_PROXY")))
 	}
 	c.DataDir = get("POSLINK_DATA_DIR")
+	for _, u := range []struct {
+		env string
+		dst *string
+	}{
+		{"POSLINK_UBIREGI_URL", &c.UbiregiURL}, {"POSLINK_SMAREGI_ID_URL", &c.SmaregiIDURL},
+		{"POSLINK_SMAREGI_API_URL", &c.SmaregiAPIURL}, {"POSLINK_SMAREGI_LEGACY_URL", &c.SmaregiLegacyURL},
+		{"POSLINK_CAMERA_URL", &c.CameraURL},
+	} {
+		v := strings.TrimRight(get(u.env), "/")
+		if p, err := url.Parse(v); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("%s %q: want an http or https URL", u.env, v))
+		}
+		*u.dst = v
+	}
 	return c, errors.Join(errs...)
 }
 
