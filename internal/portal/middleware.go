@@ -198,14 +198,11 @@ func (s *Server) clientIP(r *http.Request) string {
 	return host
 }
 
-// staticHandler serves the embedded assets. They change only with a new
-// binary, so a day of caching with revalidation is safe.
+// staticHandler serves the embedded assets: the embedded tree holds them
+// under static/, which is also their URL prefix. They change only with a new
+// binary, so a day of caching is safe.
 func staticHandler(fsys fs.FS) http.Handler {
-	sub, err := fs.Sub(fsys, "static")
-	if err != nil {
-		panic(err) // the embed directive guarantees the directory
-	}
-	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	files := http.FileServerFS(fsys)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
 			http.NotFound(w, r)
