@@ -17,13 +17,19 @@ import (
 	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/demo"
 	"github.com/poslink/poslink/internal/pgembed"
+	"github.com/poslink/poslink/internal/sim/sandbox"
+	"github.com/poslink/poslink/web/views"
 )
 
 // demoDatabase is the database the demo keeps in its private cluster.
 const demoDatabase = "poslink"
 
+// ubiregiCallbackPath is where Ubiregi's consent page sends the owner back.
+const ubiregiCallbackPath = "/ubiregi/callback"
+
 // runDemo runs the portal on a private PostgreSQL under the data directory
-// (unless DATABASE_URL is set), seeded with the demo tenant.
+// (unless DATABASE_URL is set), seeded with the demo tenant, with the
+// Ubiregi, Smaregi and camera-cloud simulators in-process.
 func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, stderr io.Writer) error {
 	cfg, err := config.Parse("demo", args, e, stderr)
 	if err != nil {
@@ -48,7 +54,25 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 		cfg.DatabaseURL = url
 	}
 
-	a, err := app.Open(ctx, cfg, log, app.Options{})
+	// The portal's port first: the simulators need its URL for the OAuth
+	// redirect.
+	ln, err := listen(ctx, cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	portalURL := "http://" + ln.Addr().String()
+	if cfg.BaseURL == "http://"+cfg.Addr {
+		cfg.BaseURL = portalURL
+	}
+	sb, err := startSandbox(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeSandbox(sb, log)
+	useSandbox(&cfg, sb.Info)
+
+	a, err := app.Open(ctx, cfg, log, app.Options{Demo: demoInfo(sb.Info)})
 	if err != nil {
 		return err
 	}
@@ -60,12 +84,48 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	if seeded.Created {
 		log.Info("demo tenant seeded", "tenant_id", seeded.TenantID)
 	}
-	return serve(ctx, a, cfg.Addr, func(url string) {
-		printBanner(stdout, url, cfg.DataDir)
-		if err := writeDemoJSON(cfg.DataDir, url); err != nil {
-			log.Warn("write demo.json", "err", err)
-		}
+	printBanner(stdout, portalURL, cfg.DataDir, sb.Info)
+	if err := writeDemoJSON(cfg.DataDir, portalURL, sb.Info); err != nil {
+		log.Warn("write demo.json", "err", err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// startSandbox starts the three simulators on the configured addresses.
+func startSandbox(ctx context.Context, cfg config.Config, log *slog.Logger) (*sandbox.Sandbox, error) {
+	return sandbox.Start(ctx, sandbox.Options{
+		Seed: cfg.SimSeed, UbiregiAddr: cfg.SimUbiregiAddr, SmaregiAddr: cfg.SimSmaregiAddr, CameraAddr: cfg.SimCameraAddr,
+		UbiregiRedirectURIs: []string{cfg.BaseURL + ubiregiCallbackPath},
+		PortalURL:           cfg.BaseURL, Logger: log,
 	})
+}
+
+func closeSandbox(sb *sandbox.Sandbox, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sb.Close(ctx); err != nil {
+		log.Error("stop simulators", "err", err)
+	}
+}
+
+// useSandbox points the portal's provider settings at the simulators.
+func useSandbox(cfg *config.Config, info sandbox.Info) {
+	cfg.UbiregiURL = info.Ubiregi.BaseURL
+	cfg.SmaregiIDURL = info.Smaregi.IDBaseURL
+	cfg.SmaregiAPIURL = info.Smaregi.APIBaseURL
+	cfg.SmaregiLegacyURL = info.Smaregi.LegacyBaseURL
+	cfg.CameraURL = info.CameraCloud.BaseURL
+}
+
+// demoInfo is what the login page shows of the demo's accounts.
+func demoInfo(info sandbox.Info) *views.DemoInfo {
+	return &views.DemoInfo{
+		OwnerEmail: demo.OwnerEmail, OwnerPassword: demo.OwnerPassword,
+		StaffEmail: demo.StaffEmail, StaffPassword: demo.StaffPassword,
+		UbiregiLogin: info.Ubiregi.Login, UbiregiPassword: info.Ubiregi.Password,
+		SmaregiContractID: info.Smaregi.ContractID, SmaregiClientID: info.Smaregi.ClientID,
+		SmaregiClientSecret: info.Smaregi.ClientSecret,
+	}
 }
 
 // startDemoDatabase starts (initialising on first run) the private cluster
@@ -110,25 +170,43 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 	return nil
 }
 
-func printBanner(w io.Writer, url, dataDir string) {
+func printBanner(w io.Writer, url, dataDir string, info sandbox.Info) {
 	fmt.Fprintf(w, `
 poslink demo is running
 
   portal          %s
   camera owner    %s / %s   (tenant %s)
   support staff   %s / %s
-  data            %s   (delete it to start over)
+`, url, demo.OwnerEmail, demo.OwnerPassword, demo.TenantName, demo.StaffEmail, demo.StaffPassword)
+	printSimulators(w, info)
+	fmt.Fprintf(w, `  data            %s   (delete it to start over; var/demo.json has all of this)
 
 Press Ctrl-C to stop.
 
-`, url, demo.OwnerEmail, demo.OwnerPassword, demo.TenantName, demo.StaffEmail, demo.StaffPassword, dataDir)
+`, dataDir)
 }
 
-// demoInfo is var/demo.json: what the banner says, for scripts.
-type demoInfo struct {
-	Portal string      `json:"portal"`
-	Owner  demoAccount `json:"owner"`
-	Staff  demoAccount `json:"staff"`
+// printSimulators prints the simulators' addresses and demo credentials.
+func printSimulators(w io.Writer, info sandbox.Info) {
+	fmt.Fprintf(w, `
+  simulators (offline stand-ins for the real services)
+  Ubiregi         %s   login %s / %s
+  Smaregi         %s   契約ID %s
+                  client ID %s
+                  client secret %s
+  camera cloud    %s   API key %s
+
+`, info.Ubiregi.BaseURL, info.Ubiregi.Login, info.Ubiregi.Password,
+		info.Smaregi.APIBaseURL, info.Smaregi.ContractID, info.Smaregi.ClientID, info.Smaregi.ClientSecret,
+		info.CameraCloud.BaseURL, info.CameraCloud.APIKey)
+}
+
+// demoFile is var/demo.json: what the banner says, for scripts.
+type demoFile struct {
+	Portal string       `json:"portal,omitempty"`
+	Owner  *demoAccount `json:"owner,omitempty"`
+	Staff  *demoAccount `json:"staff,omitempty"`
+	sandbox.Info
 }
 
 type demoAccount struct {
@@ -136,12 +214,14 @@ type demoAccount struct {
 	Password string `json:"password"`
 }
 
-func writeDemoJSON(dataDir, url string) error {
-	b, err := json.MarshalIndent(demoInfo{
-		Portal: url,
-		Owner:  demoAccount{demo.OwnerEmail, demo.OwnerPassword},
-		Staff:  demoAccount{demo.StaffEmail, demo.StaffPassword},
-	}, "", "  ")
+func writeDemoJSON(dataDir, portalURL string, info sandbox.Info) error {
+	f := demoFile{Info: info}
+	if portalURL != "" {
+		f.Portal = portalURL
+		f.Owner = &demoAccount{demo.OwnerEmail, demo.OwnerPassword}
+		f.Staff = &demoAccount{demo.StaffEmail, demo.StaffPassword}
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -34,7 +35,8 @@ func startDemo(t *testing.T, dataDir string) *demoRun {
 	d := &demoRun{cancel: cancel, done: make(chan error, 1)}
 	noEnv := func(string) (string, bool) { return "", false }
 	go func() {
-		err := run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"},
+		err := run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn",
+			"--sim-ubiregi-addr", "127.0.0.1:0", "--sim-smaregi-addr", "127.0.0.1:0", "--sim-camera-addr", "127.0.0.1:0"},
 			noEnv, strings.NewReader(""), outW, io.Discard)
 		outW.CloseWithError(errors.New("demo ended"))
 		d.done <- err
@@ -145,8 +147,10 @@ func TestDemoRunsStopsAndKeepsData(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("staff creating a tenant: %d", res.StatusCode)
 	}
-	if b, err := os.ReadFile(filepath.Join(dataDir, "demo.json")); err != nil || !strings.Contains(string(b), d.url) {
-		t.Fatalf("demo.json: %s %v", b, err)
+	checkDemoJSON(t, filepath.Join(dataDir, "demo.json"), d.url)
+	if _, body := getBody(t, http.DefaultClient, d.url+"/login"); !strings.Contains(body, "デモ環境のアカウント") ||
+		!strings.Contains(body, "demo-ubiregi") {
+		t.Errorf("the login page does not list the demo's accounts")
 	}
 	d.stop(t)
 	if pid, err := pgembed.RunningPID(filepath.Join(dataDir, "pg")); err != nil || pid != 0 {
@@ -159,5 +163,76 @@ func TestDemoRunsStopsAndKeepsData(t *testing.T) {
 	_, body = getBody(t, staff, d.url+"/support/tenants")
 	if !strings.Contains(body, "次回も残る店") || strings.Count(body, demo.TenantName) != 1 {
 		t.Fatalf("second run lost data or seeded twice:\n%s", body)
+	}
+}
+
+// checkDemoJSON reads var/demo.json as a script would and checks that what it
+// names answers: the portal, and each simulator with its credentials.
+func checkDemoJSON(t *testing.T, path, portal string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		Portal  string `json:"portal"`
+		Ubiregi struct {
+			BaseURL  string `json:"base_url"`
+			Login    string `json:"login"`
+			Password string `json:"password"`
+		} `json:"ubiregi"`
+		Smaregi struct {
+			IDBaseURL    string `json:"id_base_url"`
+			APIBaseURL   string `json:"api_base_url"`
+			ContractID   string `json:"contract_id"`
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+		} `json:"smaregi"`
+		CameraCloud struct {
+			BaseURL string `json:"base_url"`
+			APIKey  string `json:"api_key"`
+		} `json:"camera_cloud"`
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatalf("demo.json: %v\n%s", err, b)
+	}
+	if info.Portal != portal || info.Ubiregi.Login == "" || info.Ubiregi.Password == "" || info.Smaregi.ClientSecret == "" {
+		t.Fatalf("demo.json lacks what it should hold:\n%s", b)
+	}
+	// The Smaregi credentials get an app token from the ID host.
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"pos.transactions:read pos.stores:read"}}
+	req, _ := http.NewRequest(http.MethodPost, info.Smaregi.IDBaseURL+"/app/"+info.Smaregi.ContractID+"/token",
+		strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(info.Smaregi.ClientID, info.Smaregi.ClientSecret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("Smaregi token with the demo credentials: %d", res.StatusCode)
+	}
+	// The camera key sees the demo tenant's cameras.
+	req, _ = http.NewRequest(http.MethodGet, info.CameraCloud.BaseURL+"/v2/devices/demo-cam-register/thumbnail", nil)
+	req.Header.Set("Safie-API-Key", info.CameraCloud.APIKey)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("camera thumbnail with the demo key: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	// Ubiregi's consent page answers for the demo's OAuth client.
+	res, err = http.Get(info.Ubiregi.BaseURL + "/oauth2/authorize?response_type=code&client_id=poslink-demo&redirect_uri=" +
+		url.QueryEscape(portal+"/ubiregi/callback") + "&state=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "許可する") {
+		t.Errorf("Ubiregi consent page for the demo client: %d", res.StatusCode)
 	}
 }

@@ -41,8 +41,9 @@ type command struct {
 func commands() map[string]command {
 	cmds := map[string]command{
 		"serve":   {"run the portal against DATABASE_URL (production)", runServe},
-		"demo":    {"run the portal with a private PostgreSQL under ./var and the demo tenant (what `make run` runs)", runDemo},
+		"demo":    {"run the portal with a private PostgreSQL under ./var, the demo tenant and the simulators (what `make run` runs)", runDemo},
 		"migrate": {"apply database migrations: migrate up | migrate status", runMigrate},
+		"sim":     {"run the Ubiregi, Smaregi and camera-cloud simulators on their own ports", runSim},
 	}
 	for name, c := range operatorCommands() {
 		cmds[name] = c

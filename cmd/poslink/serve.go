@@ -21,18 +21,18 @@ func runServe(ctx context.Context, args []string, e env, _ io.Reader, stdout, st
 		return err
 	}
 	defer a.Close()
-	return serve(ctx, a, cfg.Addr, func(url string) {
-		log.Info("poslink serving", "url", url)
-	})
+	ln, err := listen(ctx, cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("poslink serving", "url", "http://"+ln.Addr().String())
+	return a.Serve(ctx, ln)
 }
 
-// serve answers on addr until ctx is done. started is called with the URL
-// once the port is open.
-func serve(ctx context.Context, a *app.App, addr string, started func(url string)) error {
-	ln, err := net.Listen("tcp", addr)
+func listen(ctx context.Context, addr string) (net.Listener, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	started("http://" + ln.Addr().String())
-	return a.Serve(ctx, ln)
+	return ln, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/tenancy"
+	"github.com/poslink/poslink/web/views"
 )
 
 // App is one running portal instance.
@@ -40,6 +41,8 @@ type App struct {
 type Options struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Demo lists the demo's accounts on the login page.
+	Demo *views.DemoInfo
 }
 
 // Open migrates the database at cfg.DatabaseURL, connects and builds the
@@ -76,6 +79,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		SessionLifetime: cfg.SessionLifetime,
 		SessionIdle:     cfg.SessionIdle,
 		Location:        cfg.TimeZone,
+		Demo:            opts.Demo,
 	}, portal.Deps{Pool: pool, Tenancy: a.Tenancy, Auth: a.Auth, Logger: log, Ready: a.ready})
 	return a, nil
 }

@@ -36,6 +36,9 @@ type Config struct {
 	SmaregiAPIURL    string
 	SmaregiLegacyURL string
 	CameraURL        string
+	// The simulators of `demo` and `sim`: their seed and addresses.
+	SimSeed                                       uint64
+	SimUbiregiAddr, SimSmaregiAddr, SimCameraAddr string
 }
 
 // Setting documents one setting: its variable, flag, default and meaning.
@@ -63,6 +66,10 @@ var Settings = []Setting{
 	{"POSLINK_SMAREGI_API_URL", "smaregi-api-url", "https://api.smaregi.jp", "Smaregi Platform API host (POS API)"},
 	{"POSLINK_SMAREGI_LEGACY_URL", "smaregi-legacy-url", "https://webapi.smaregi.jp", "legacy Smaregi API host (links made before 2026-01-24)"},
 	{"POSLINK_CAMERA_URL", "camera-url", "https://openapi.safie.link", "camera cloud API base URL"},
+	{"POSLINK_SIM_SEED", "sim-seed", "2026", "demo and sim: seed of the simulated shops and credentials"},
+	{"POSLINK_SIM_UBIREGI_ADDR", "sim-ubiregi-addr", "127.0.0.1:8091", "demo and sim: where the Ubiregi simulator listens"},
+	{"POSLINK_SIM_SMAREGI_ADDR", "sim-smaregi-addr", "127.0.0.1:8092", "demo and sim: where the Smaregi simulator listens"},
+	{"POSLINK_SIM_CAMERA_ADDR", "sim-camera-addr", "127.0.0.1:8093", "demo and sim: where the camera-cloud simulator listens"},
 }
 
 // Parse reads the settings from env (a lookup such as os.LookupEnv) and
@@ -141,6 +148,12 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 		}
 		*u.dst = v
 	}
+	if c.SimSeed, err = strconv.ParseUint(get("POSLINK_SIM_SEED"), 10, 64); err != nil {
+		errs = append(errs, fmt.Errorf("POSLINK_SIM_SEED %q: want a whole number", get("POSLINK_SIM_SEED")))
+	}
+	c.SimUbiregiAddr = get("POSLINK_SIM_UBIREGI_ADDR")
+	c.SimSmaregiAddr = get("POSLINK_SIM_SMAREGI_ADDR")
+	c.SimCameraAddr = get("POSLINK_SIM_CAMERA_ADDR")
 	return c, errors.Join(errs...)
 }
 

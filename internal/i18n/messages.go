@@ -167,6 +167,15 @@ var ja = map[string]string{
 
 	"err.pos_choice":        "有効または無効を選んでください。",
 	"err.tenant_id_invalid": "テナントIDは1以上の数字で入力してください。",
+	"demo.title":            "デモ環境のアカウント",
+	"demo.note":             "これはデモ環境です。ユビレジ・スマレジ・カメラクラウドは内蔵のシミュレーターで、実際のサービスには接続しません。",
+	"demo.owner":            "カメラオーナー",
+	"demo.staff":            "サポートスタッフ",
+	"demo.ubiregi":          "ユビレジ（シミュレーター）",
+	"demo.smaregi":          "スマレジ（シミュレーター）",
+	"demo.contract_id":      "契約ID",
+	"demo.client_id":        "クライアントID",
+	"demo.client_secret":    "クライアントシークレット",
 }
 
 // en holds the English messages.
@@ -336,4 +345,13 @@ var en = map[string]string{
 
 	"err.pos_choice":        "Choose on or off.",
 	"err.tenant_id_invalid": "Enter the tenant ID as a number of 1 or more.",
+	"demo.title":            "Demo accounts",
+	"demo.note":             "This is a demo: Ubiregi, Smaregi and the camera cloud are built-in simulators; no real service is contacted.",
+	"demo.owner":            "Camera owner",
+	"demo.staff":            "Support staff",
+	"demo.ubiregi":          "Ubiregi (simulator)",
+	"demo.smaregi":          "Smaregi (simulator)",
+	"demo.contract_id":      "Contract ID",
+	"demo.client_id":        "Client ID",
+	"demo.client_secret":    "Client secret",
 }

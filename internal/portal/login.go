@@ -23,7 +23,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f views.Form) {
 	p := s.page(r, "login.title")
 	p.BodyClass = "login-page"
-	s.render(w, r, status, views.Login(p, f))
+	s.render(w, r, status, views.Login(p, f, s.cfg.Demo))
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web"
+	"github.com/poslink/poslink/web/views"
 )
 
 // Config holds the portal's settings.
@@ -30,6 +31,8 @@ type Config struct {
 	SessionIdle     time.Duration
 	// Location is the operator's time zone for dates and times shown.
 	Location *time.Location
+	// Demo, when set, lists the demo's accounts on the login page.
+	Demo *views.DemoInfo
 }
 
 // Deps are the services the portal calls.
