@@ -76,4 +76,3 @@ func (f Form) FieldClass(field string) string {
 	}
 	return "field"
 }
-
