@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,15 +18,13 @@ import (
 	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/demo"
 	"github.com/poslink/poslink/internal/pgembed"
+	"github.com/poslink/poslink/internal/secret"
 	"github.com/poslink/poslink/internal/sim/sandbox"
 	"github.com/poslink/poslink/web/views"
 )
 
 // demoDatabase is the database the demo keeps in its private cluster.
 const demoDatabase = "poslink"
-
-// ubiregiCallbackPath is where Ubiregi's consent page sends the owner back.
-const ubiregiCallbackPath = "/ubiregi/callback"
 
 // runDemo runs the portal on a private PostgreSQL under the data directory
 // (unless DATABASE_URL is set), seeded with the demo tenant, with the
@@ -71,6 +70,11 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	}
 	defer closeSandbox(sb, log)
 	useSandbox(&cfg, sb.Info)
+	if cfg.SecretKeys == nil {
+		if cfg.SecretKeys, err = demoKeys(cfg.DataDir); err != nil {
+			return err
+		}
+	}
 
 	a, err := app.Open(ctx, cfg, log, app.Options{Demo: demoInfo(sb.Info)})
 	if err != nil {
@@ -95,7 +99,7 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 func startSandbox(ctx context.Context, cfg config.Config, log *slog.Logger) (*sandbox.Sandbox, error) {
 	return sandbox.Start(ctx, sandbox.Options{
 		Seed: cfg.SimSeed, UbiregiAddr: cfg.SimUbiregiAddr, SmaregiAddr: cfg.SimSmaregiAddr, CameraAddr: cfg.SimCameraAddr,
-		UbiregiRedirectURIs: []string{cfg.BaseURL + ubiregiCallbackPath},
+		UbiregiRedirectURIs: []string{cfg.BaseURL + app.UbiregiCallbackPath},
 		PortalURL:           cfg.BaseURL, Logger: log,
 	})
 }
@@ -115,6 +119,32 @@ func useSandbox(cfg *config.Config, info sandbox.Info) {
 	cfg.SmaregiAPIURL = info.Smaregi.APIBaseURL
 	cfg.SmaregiLegacyURL = info.Smaregi.LegacyBaseURL
 	cfg.CameraURL = info.CameraCloud.BaseURL
+	cfg.UbiregiClientID = info.Ubiregi.ClientID
+	cfg.UbiregiClientSecret = info.Ubiregi.ClientSecret
+}
+
+// demoKeys loads the demo's encryption key from the data directory, making
+// it on the first run: the demo's sealed tokens must open after a restart.
+func demoKeys(dataDir string) (*secret.Keyring, error) {
+	path := filepath.Join(dataDir, "secret.keys")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		k, err := secret.NewKey("demo1")
+		if err != nil {
+			return nil, err
+		}
+		b = []byte(secret.Format(k) + "\n")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return nil, fmt.Errorf("write demo key: %w", err)
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("read demo key: %w", err)
+	}
+	kr, err := secret.ParseKeys(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("demo key %s: %w", path, err)
+	}
+	return kr, nil
 }
 
 // demoInfo is what the login page shows of the demo's accounts.

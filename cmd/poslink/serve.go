@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,9 @@ func runServe(ctx context.Context, args []string, e env, _ io.Reader, stdout, st
 	cfg, err := config.Parse("serve", args, e, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.SecretKeys == nil {
+		return errors.New("POSLINK_SECRET_KEYS is not set: serve needs a key to seal stored POS credentials (id:base64 of 32 random bytes, e.g. k1:$(head -c32 /dev/urandom | base64))")
 	}
 	log := cfg.Logger(stderr)
 	a, err := app.Open(ctx, cfg, log, app.Options{})

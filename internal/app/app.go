@@ -19,10 +19,17 @@ import (
 	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/db"
+	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/link/smaregilink"
+	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
 )
+
+// UbiregiCallbackPath is where Ubiregi's consent page sends the owner back
+// to the portal: registered at Ubiregi as the redirect URI.
+const UbiregiCallbackPath = "/ubiregi/callback"
 
 // App is one running portal instance.
 type App struct {
@@ -31,6 +38,9 @@ type App struct {
 	Pool    *pgxpool.Pool
 	Tenancy *tenancy.Store
 	Auth    *auth.Authenticator
+	Links   *link.Store
+	Ubiregi *ubiregilink.Service
+	Smaregi *smaregilink.Service
 	portal  *portal.Server
 
 	latestMigration int64
@@ -73,6 +83,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	a := &App{cfg: cfg, log: log, Pool: pool, latestMigration: latest}
 	a.Tenancy = tenancy.NewStore(pool, now, cfg.TimeZone)
 	a.Auth = auth.New(pool, a.Tenancy, auth.DefaultPolicy, log)
+	a.Links = link.NewStore(pool, cfg.SecretKeys, a.Tenancy, now)
+	httpClient := &http.Client{Timeout: 15 * time.Second}
+	a.Ubiregi = ubiregilink.New(ubiregilink.Config{
+		BaseURL: cfg.UbiregiURL, ClientID: cfg.UbiregiClientID, ClientSecret: cfg.UbiregiClientSecret,
+		RedirectURL: cfg.BaseURL + UbiregiCallbackPath, HTTPClient: httpClient, Now: now, Logger: log,
+	}, a.Links)
+	a.Smaregi = smaregilink.New(smaregilink.Config{
+		IDBaseURL: cfg.SmaregiIDURL, APIBaseURL: cfg.SmaregiAPIURL, LegacyBaseURL: cfg.SmaregiLegacyURL,
+		LegacyCutover: cfg.SmaregiLegacyCutover, HTTPClient: httpClient, Now: now, Logger: log,
+	}, a.Links)
 	a.portal = portal.New(portal.Config{
 		SecureCookies:   cfg.SecureCookies(),
 		TrustProxy:      cfg.TrustProxy,
@@ -80,7 +100,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		SessionIdle:     cfg.SessionIdle,
 		Location:        cfg.TimeZone,
 		Demo:            opts.Demo,
-	}, portal.Deps{Pool: pool, Tenancy: a.Tenancy, Auth: a.Auth, Logger: log, Ready: a.ready})
+	}, portal.Deps{Pool: pool, Tenancy: a.Tenancy, Auth: a.Auth, Links: a.Links, Ubiregi: a.Ubiregi,
+		Smaregi: a.Smaregi, Logger: log, Ready: a.ready})
 	return a, nil
 }
 

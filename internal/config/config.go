@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/poslink/poslink/internal/secret"
 )
 
 // Config is every setting of the portal.
@@ -36,6 +38,12 @@ type Config struct {
 	SmaregiAPIURL    string
 	SmaregiLegacyURL string
 	CameraURL        string
+	// SmaregiLegacyCutover is when the old Smaregi API stops answering.
+	SmaregiLegacyCutover time.Time
+	// SecretKeys seal stored credentials (nil when not configured).
+	SecretKeys *secret.Keyring
+	// The portal's OAuth client at Ubiregi.
+	UbiregiClientID, UbiregiClientSecret string
 	// The simulators of `demo` and `sim`: their seed and addresses.
 	SimSeed                                       uint64
 	SimUbiregiAddr, SimSmaregiAddr, SimCameraAddr string
@@ -65,7 +73,11 @@ var Settings = []Setting{
 	{"POSLINK_SMAREGI_ID_URL", "smaregi-id-url", "https://id.smaregi.jp", "Smaregi Platform ID host (app access tokens)"},
 	{"POSLINK_SMAREGI_API_URL", "smaregi-api-url", "https://api.smaregi.jp", "Smaregi Platform API host (POS API)"},
 	{"POSLINK_SMAREGI_LEGACY_URL", "smaregi-legacy-url", "https://webapi.smaregi.jp", "legacy Smaregi API host (links made before 2026-01-24)"},
+	{"POSLINK_SMAREGI_LEGACY_CUTOVER", "smaregi-legacy-cutover", "2026-01-24", "day (in POSLINK_TIMEZONE) from which links on the old Smaregi API are 要更新 and no longer polled"},
 	{"POSLINK_CAMERA_URL", "camera-url", "https://openapi.safie.link", "camera cloud API base URL"},
+	{"POSLINK_SECRET_KEYS", "secret-keys", "", "keys sealing stored tokens and secrets (AES-256-GCM): id:base64key[,id:base64key…], newest first; required by serve; demo keeps its own in ./var"},
+	{"POSLINK_UBIREGI_CLIENT_ID", "ubiregi-client-id", "", "the portal's OAuth2 client ID at Ubiregi"},
+	{"POSLINK_UBIREGI_CLIENT_SECRET", "ubiregi-client-secret", "", "the portal's OAuth2 client secret at Ubiregi"},
 	{"POSLINK_SIM_SEED", "sim-seed", "2026", "demo and sim: seed of the simulated shops and credentials"},
 	{"POSLINK_SIM_UBIREGI_ADDR", "sim-ubiregi-addr", "127.0.0.1:8091", "demo and sim: where the Ubiregi simulator listens"},
 	{"POSLINK_SIM_SMAREGI_ADDR", "sim-smaregi-addr", "127.0.0.1:8092", "demo and sim: where the Smaregi simulator listens"},
@@ -151,6 +163,18 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 	if c.SimSeed, err = strconv.ParseUint(get("POSLINK_SIM_SEED"), 10, 64); err != nil {
 		errs = append(errs, fmt.Errorf("POSLINK_SIM_SEED %q: want a whole number", get("POSLINK_SIM_SEED")))
 	}
+	if loc != nil {
+		if c.SmaregiLegacyCutover, err = time.ParseInLocation(time.DateOnly, get("POSLINK_SMAREGI_LEGACY_CUTOVER"), loc); err != nil {
+			errs = append(errs, fmt.Errorf("POSLINK_SMAREGI_LEGACY_CUTOVER %q: want YYYY-MM-DD", get("POSLINK_SMAREGI_LEGACY_CUTOVER")))
+		}
+	}
+	if v := get("POSLINK_SECRET_KEYS"); v != "" {
+		if c.SecretKeys, err = secret.ParseKeys(v); err != nil {
+			errs = append(errs, fmt.Errorf("POSLINK_SECRET_KEYS: %w", err))
+		}
+	}
+	c.UbiregiClientID = get("POSLINK_UBIREGI_CLIENT_ID")
+	c.UbiregiClientSecret = get("POSLINK_UBIREGI_CLIENT_SECRET")
 	c.SimUbiregiAddr = get("POSLINK_SIM_UBIREGI_ADDR")
 	c.SimSmaregiAddr = get("POSLINK_SIM_SMAREGI_ADDR")
 	c.SimCameraAddr = get("POSLINK_SIM_CAMERA_ADDR")

@@ -57,9 +57,9 @@ func Negotiate(remembered, acceptLanguage string) Lang {
 // T returns the message for key in lang, formatted with args. A key missing
 // from the catalogue shows as itself, which the catalogue test forbids.
 func T(lang Lang, key string, args ...any) string {
-	cat := ja
+	cat := jaAll
 	if lang == EN {
-		cat = en
+		cat = enAll
 	}
 	msg, ok := cat[key]
 	if !ok {
@@ -73,6 +73,24 @@ func T(lang Lang, key string, args ...any) string {
 
 // Has reports whether key is in the catalogue.
 func Has(key string) bool {
-	_, ok := ja[key]
+	_, ok := jaAll[key]
 	return ok
+}
+
+// The catalogues are kept in one file per feature; T reads them merged.
+var (
+	jaParts = []map[string]string{ja, jaUbiregi, jaSmaregi}
+	enParts = []map[string]string{en, enUbiregi, enSmaregi}
+	jaAll   = merge(jaParts)
+	enAll   = merge(enParts)
+)
+
+func merge(parts []map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, p := range parts {
+		for k, v := range p {
+			out[k] = v
+		}
+	}
+	return out
 }

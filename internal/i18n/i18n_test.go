@@ -7,20 +7,31 @@ import (
 )
 
 func TestCataloguesMatch(t *testing.T) {
-	for k := range ja {
-		if _, ok := en[k]; !ok {
+	for k := range jaAll {
+		if _, ok := enAll[k]; !ok {
 			t.Errorf("key %q has Japanese but no English", k)
 		}
 	}
-	for k := range en {
-		if _, ok := ja[k]; !ok {
+	for k := range enAll {
+		if _, ok := jaAll[k]; !ok {
 			t.Errorf("key %q has English but no Japanese", k)
 		}
 	}
-	if len(ja) == 0 {
+	if len(jaAll) == 0 {
 		t.Fatal("empty catalogue")
 	}
-	_ = slices.Sorted(maps.Keys(ja))
+	// A key defined in two feature files would silently shadow one.
+	for _, parts := range [][]map[string]string{jaParts, enParts} {
+		seen := map[string]int{}
+		for i, p := range parts {
+			for _, k := range slices.Sorted(maps.Keys(p)) {
+				if j, dup := seen[k]; dup {
+					t.Errorf("key %q in catalogue parts %d and %d", k, j, i)
+				}
+				seen[k] = i
+			}
+		}
+	}
 }
 
 func TestNegotiate(t *testing.T) {

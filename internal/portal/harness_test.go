@@ -15,11 +15,18 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/poslink/poslink/internal/app"
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/browsertest"
 	"github.com/poslink/poslink/internal/dbtest"
+	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/link/smaregilink"
+	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/portal"
+	"github.com/poslink/poslink/internal/secret"
+	"github.com/poslink/poslink/internal/sim/sandbox"
+	"github.com/poslink/poslink/internal/sim/simclock"
 	"github.com/poslink/poslink/internal/tenancy"
 )
 
@@ -42,29 +49,70 @@ var tokyo = func() *time.Location {
 	return loc
 }()
 
-// env is a portal served over real HTTP on 127.0.0.1 with its own database.
+// env is a portal served over real HTTP on 127.0.0.1 with its own database,
+// linked to the Ubiregi, Smaregi and camera-cloud simulators (sims) on a
+// clock of their own (simClock, frozen at testNow until a test moves it).
 type env struct {
-	pool  *pgxpool.Pool
-	store *tenancy.Store
-	srv   *httptest.Server
-	actor audit.Actor
+	pool     *pgxpool.Pool
+	store    *tenancy.Store
+	links    *link.Store
+	ubiregi  *ubiregilink.Service
+	smaregi  *smaregilink.Service
+	sims     *sandbox.Sandbox
+	simClock *simclock.Clock
+	srv      *httptest.Server
+	actor    audit.Actor
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	pool := dbtest.New(t)
-	store := tenancy.NewStore(pool, func() time.Time { return testNow }, tokyo)
+	now := func() time.Time { return testNow }
+	store := tenancy.NewStore(pool, now, tokyo)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	a := auth.New(pool, store, auth.DefaultPolicy, log)
-	srv := httptest.NewServer(portal.New(portal.Config{
+	key, err := secret.NewKey("test1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := secret.NewKeyring(key)
+	links := link.NewStore(pool, keys, store, now)
+
+	// The portal's address is known before it serves, so that the
+	// simulators can register its OAuth callback.
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	simClock := simclock.NewFrozen(testNow)
+	sims, err := sandbox.Start(context.Background(), sandbox.Options{
+		Seed: 2026, Clock: simClock, UbiregiAddr: "127.0.0.1:0", SmaregiAddr: "127.0.0.1:0", CameraAddr: "127.0.0.1:0",
+		UbiregiRedirectURIs: []string{base + app.UbiregiCallbackPath}, PortalURL: base,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = sims.Close(ctx)
+	})
+	httpClient := &http.Client{Timeout: 5 * time.Second}
+	ub := ubiregilink.New(ubiregilink.Config{BaseURL: sims.Info.Ubiregi.BaseURL, ClientID: sims.Info.Ubiregi.ClientID,
+		ClientSecret: sims.Info.Ubiregi.ClientSecret, RedirectURL: base + app.UbiregiCallbackPath,
+		HTTPClient: httpClient, Now: simClock.Now, Logger: log}, links)
+	sm := smaregilink.New(smaregilink.Config{IDBaseURL: sims.Info.Smaregi.IDBaseURL, APIBaseURL: sims.Info.Smaregi.APIBaseURL,
+		LegacyBaseURL: sims.Info.Smaregi.LegacyBaseURL, LegacyCutover: time.Date(2026, 1, 24, 0, 0, 0, 0, tokyo),
+		HTTPClient: httpClient, Now: simClock.Now, Logger: log}, links)
+	srv.Config.Handler = portal.New(portal.Config{
 		SessionLifetime: 12 * time.Hour, SessionIdle: 2 * time.Hour, Location: tokyo,
-	}, portal.Deps{Pool: pool, Tenancy: store, Auth: a, Logger: log,
-		Ready: func(ctx context.Context) error { return pool.Ping(ctx) }}))
+	}, portal.Deps{Pool: pool, Tenancy: store, Auth: a, Links: links, Ubiregi: ub, Smaregi: sm, Logger: log,
+		Ready: func(ctx context.Context) error { return pool.Ping(ctx) }})
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{pool: pool, store: store, srv: srv, actor: audit.Actor{Label: "test"}}
+	return &env{pool: pool, store: store, links: links, ubiregi: ub, smaregi: sm, sims: sims, simClock: simClock,
+		srv: srv, actor: audit.Actor{Label: "test"}}
 }
 
 func (e *env) tenant(t *testing.T, name string) tenancy.Tenant {

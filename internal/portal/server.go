@@ -14,6 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/auth"
+	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/link/smaregilink"
+	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web"
 	"github.com/poslink/poslink/web/views"
@@ -40,6 +43,9 @@ type Deps struct {
 	Pool    *pgxpool.Pool
 	Tenancy *tenancy.Store
 	Auth    *auth.Authenticator
+	Links   *link.Store
+	Ubiregi *ubiregilink.Service
+	Smaregi *smaregilink.Service
 	Logger  *slog.Logger
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
@@ -101,6 +107,8 @@ func (s *Server) routes() chi.Router {
 				r.Use(s.requireOwner)
 				r.Get("/cameras", s.cameraList)
 				r.Get("/cameras/{cameraID}", s.cameraDetail)
+				s.ubiregiRoutes(r)
+				s.smaregiRoutes(r)
 			})
 			r.Route("/support", func(r chi.Router) {
 				r.Use(s.requireStaff)
