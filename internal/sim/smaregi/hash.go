@@ -2,34 +2,19 @@ package smaregi
 
 import (
 	"encoding/hex"
-	"hash/fnv"
+	"github.com/poslink/poslink/internal/sim/seedhash"
 )
 
 // mix is splitmix64's finalizer. Everything the simulator invents (IDs,
 // credentials, delays, names) is drawn from mix over the seed and a few
 // words, so the same seed answers the same anywhere, with nothing stored.
-func mix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
+func mix(x uint64) uint64 { return seedhash.Mix(x) }
 
 // draw hashes the words into one 64-bit value.
-func draw(words ...uint64) uint64 {
-	h := uint64(0x6a09e667f3bcc908)
-	for _, w := range words {
-		h = mix(h ^ w)
-	}
-	return h
-}
+func draw(words ...uint64) uint64 { return seedhash.Draw(0x6a09e667f3bcc908, words...) }
 
 // hashString folds a string into a word for draw.
-func hashString(s string) uint64 {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(s))
-	return h.Sum64()
-}
+func hashString(s string) uint64 { return seedhash.FNV(s) }
 
 // hexDraw returns n lower-case hex digits drawn from the words.
 func hexDraw(n int, words ...uint64) string {

@@ -1,23 +1,14 @@
 package ubiregi
 
+import "github.com/poslink/poslink/internal/sim/seedhash"
+
 // mix is splitmix64's finalizer. Every id, guid and password the simulator
 // derives comes from mix over (seed, account, …, purpose), so the same seed
 // gives the same data anywhere, and nothing has to be stored to stay stable.
-func mix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
+func mix(x uint64) uint64 { return seedhash.Mix(x) }
 
 // draw hashes the words into one 64-bit value.
-func draw(words ...uint64) uint64 {
-	h := uint64(0x452821e638d01377)
-	for _, w := range words {
-		h = mix(h ^ w)
-	}
-	return h
-}
+func draw(words ...uint64) uint64 { return seedhash.Draw(0x452821e638d01377, words...) }
 
 // The purposes of draws, so that derived values are independent.
 const (
