@@ -101,6 +101,8 @@ func startSandbox(ctx context.Context, cfg config.Config, log *slog.Logger) (*sa
 		Seed: cfg.SimSeed, UbiregiAddr: cfg.SimUbiregiAddr, SmaregiAddr: cfg.SimSmaregiAddr, CameraAddr: cfg.SimCameraAddr,
 		UbiregiRedirectURIs: []string{cfg.BaseURL + app.UbiregiCallbackPath},
 		PortalURL:           cfg.BaseURL, Logger: log,
+		// Grants the portal stored must still work after a restart.
+		StateFile: filepath.Join(cfg.DataDir, "sim-state.json"),
 	})
 }
 

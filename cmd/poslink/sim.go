@@ -17,6 +17,9 @@ func runSim(ctx context.Context, args []string, e env, _ io.Reader, stdout, stde
 		return err
 	}
 	log := cfg.Logger(stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
 	sb, err := startSandbox(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -26,10 +29,8 @@ func runSim(ctx context.Context, args []string, e env, _ io.Reader, stdout, stde
 	printSimulators(stdout, sb.Info)
 	fmt.Fprintf(stdout, "  control         %s  %s  %s\n\nPress Ctrl-C to stop.\n\n",
 		sb.Info.Ubiregi.AdminURL, sb.Info.Smaregi.AdminURL, sb.Info.CameraCloud.AdminURL)
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err == nil {
-		if err := writeDemoJSON(cfg.DataDir, "", sb.Info); err != nil {
-			log.Warn("write demo.json", "err", err)
-		}
+	if err := writeDemoJSON(cfg.DataDir, "", sb.Info); err != nil {
+		log.Warn("write demo.json", "err", err)
 	}
 	<-ctx.Done()
 	return nil

@@ -35,6 +35,10 @@ type Options struct {
 	UbiregiRedirectURIs []string
 	// PortalURL is shown on Ubiregi's consent page as the app's website.
 	PortalURL string
+	// StateFile, when set, keeps what the simulators remember of their users
+	// (Ubiregi's grants and consents) across runs: read at Start, written at
+	// Close.
+	StateFile string
 	Logger    *slog.Logger
 }
 
@@ -65,6 +69,7 @@ type Sandbox struct {
 	Info    Info
 
 	ubiregiAccount int64
+	stateFile      string
 	servers        []*http.Server
 	wg             sync.WaitGroup
 }
@@ -88,6 +93,10 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	}
 	if err := sb.seed(opts, since); err != nil {
 		return nil, err
+	}
+	sb.stateFile = opts.StateFile
+	if err := sb.loadState(); err != nil {
+		log.Warn("simulator state not restored", "file", opts.StateFile, "err", err)
 	}
 	urls := make([]string, 3)
 	for i, l := range []struct {
@@ -120,6 +129,7 @@ func (sb *Sandbox) Close(ctx context.Context) error {
 		errs = append(errs, srv.Shutdown(ctx))
 	}
 	sb.wg.Wait()
+	errs = append(errs, sb.saveState())
 	return errors.Join(errs...)
 }
 

@@ -137,3 +137,32 @@ func TestSameSeedSameCredentials(t *testing.T) {
 		t.Fatal("another seed gave the same secret")
 	}
 }
+
+// A grant issued before a restart still works after it when the state file
+// is kept, as the demo does.
+func TestStateFileKeepsGrantsAcrossRestarts(t *testing.T) {
+	file := t.TempDir() + "/sim-state.json"
+	clock := simclock.NewFrozen(time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
+	opts := Options{Seed: 1, Clock: clock, StateFile: file, UbiregiRedirectURIs: []string{"http://127.0.0.1:8080/ubiregi/callback"},
+		UbiregiAddr: "127.0.0.1:0", SmaregiAddr: "127.0.0.1:0", CameraAddr: "127.0.0.1:0"}
+	first, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := first.Ubiregi.IssueToken(first.Info.Ubiregi.ClientID, first.Info.Ubiregi.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close(context.Background())
+	req, _ := http.NewRequest(http.MethodGet, second.Info.Ubiregi.BaseURL+"/api/3/accounts/current", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	var acct map[string]any
+	getJSON(t, http.DefaultClient, req, &acct)
+}
