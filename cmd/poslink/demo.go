@@ -18,6 +18,7 @@ import (
 	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/demo"
 	"github.com/poslink/poslink/internal/pgembed"
+	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/secret"
 	"github.com/poslink/poslink/internal/sim/sandbox"
 	"github.com/poslink/poslink/web/views"
@@ -88,6 +89,12 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	if seeded.Created {
 		log.Info("demo tenant seeded", "tenant_id", seeded.TenantID)
 	}
+	// A Smaregi link made the old way (契約ID + アクセストークン), so the demo
+	// shows the notice and the move to the new credentials.
+	if err := demo.SeedLegacySmaregi(ctx, a.Links, a.Tenancy, seeded.TenantID,
+		sb.Info.Smaregi.ContractID, sb.Info.Smaregi.LegacyAccessToken); err != nil {
+		return err
+	}
 	printBanner(stdout, portalURL, cfg.DataDir, sb.Info)
 	if err := writeDemoJSON(cfg.DataDir, portalURL, sb.Info); err != nil {
 		log.Warn("write demo.json", "err", err)
@@ -99,7 +106,7 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 func startSandbox(ctx context.Context, cfg config.Config, log *slog.Logger) (*sandbox.Sandbox, error) {
 	return sandbox.Start(ctx, sandbox.Options{
 		Seed: cfg.SimSeed, UbiregiAddr: cfg.SimUbiregiAddr, SmaregiAddr: cfg.SimSmaregiAddr, CameraAddr: cfg.SimCameraAddr,
-		UbiregiRedirectURIs: []string{cfg.BaseURL + app.UbiregiCallbackPath},
+		UbiregiRedirectURIs: []string{cfg.BaseURL + portal.UbiregiCallbackPath},
 		PortalURL:           cfg.BaseURL, Logger: log,
 		// Grants the portal stored must still work after a restart.
 		StateFile: filepath.Join(cfg.DataDir, "sim-state.json"),

@@ -27,10 +27,6 @@ import (
 	"github.com/poslink/poslink/web/views"
 )
 
-// UbiregiCallbackPath is where Ubiregi's consent page sends the owner back
-// to the portal: registered at Ubiregi as the redirect URI.
-const UbiregiCallbackPath = "/ubiregi/callback"
-
 // App is one running portal instance.
 type App struct {
 	cfg     config.Config
@@ -87,7 +83,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	httpClient := &http.Client{Timeout: 15 * time.Second}
 	a.Ubiregi = ubiregilink.New(ubiregilink.Config{
 		BaseURL: cfg.UbiregiURL, ClientID: cfg.UbiregiClientID, ClientSecret: cfg.UbiregiClientSecret,
-		RedirectURL: cfg.BaseURL + UbiregiCallbackPath, HTTPClient: httpClient, Now: now, Logger: log,
+		RedirectURL: cfg.BaseURL + portal.UbiregiCallbackPath, HTTPClient: httpClient, Now: now, Logger: log,
 	}, a.Links)
 	a.Smaregi = smaregilink.New(smaregilink.Config{
 		IDBaseURL: cfg.SmaregiIDURL, APIBaseURL: cfg.SmaregiAPIURL, LegacyBaseURL: cfg.SmaregiLegacyURL,
@@ -172,9 +168,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// maintain deletes expired sessions and stale login failures every few
-// minutes. Running it on every instance is harmless: the deletes are
-// idempotent.
+// maintain runs the periodic jobs every few minutes: deletes expired
+// sessions and stale login failures, refreshes Ubiregi grants ahead of
+// expiry, and marks legacy Smaregi links past the cut-over 要更新. Running it
+// on every instance is safe: the deletes are idempotent, refreshes take a row
+// lock, and the marking is a conditional update.
 func (a *App) maintain(ctx context.Context) {
 	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()
@@ -186,6 +184,12 @@ func (a *App) maintain(ctx context.Context) {
 		}
 		if _, err := a.Auth.PruneFailures(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("prune login failures", "err", err)
+		}
+		a.Ubiregi.RefreshDue(ctx)
+		if n, err := a.Smaregi.MarkRetiredLegacyLinks(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("mark retired legacy Smaregi links", "err", err)
+		} else if n > 0 {
+			a.log.Info("legacy Smaregi links marked 要更新", "count", n)
 		}
 		select {
 		case <-ctx.Done():

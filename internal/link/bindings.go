@@ -58,7 +58,10 @@ func (s *Store) Bind(ctx context.Context, actor audit.Actor, tenantID, connectio
 	if err != nil {
 		return err
 	}
-	if cam.POSStateOn(s.cameras.Today()) != tenancy.POSUsable {
+	switch cam.POSStateOn(s.cameras.Today()) {
+	case tenancy.POSOff:
+		return ErrCameraPOSOff
+	case tenancy.POSWaiting:
 		return ErrCameraNotUsable
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {

@@ -40,6 +40,7 @@ var (
 	ErrNotFound         = apperr.New(apperr.NotFound, "err.not_found")
 	ErrOtherTenant      = apperr.New(apperr.Conflict, "err.link_other_tenant")
 	ErrCameraNotUsable  = apperr.New(apperr.Invalid, "err.camera_not_usable")
+	ErrCameraPOSOff     = apperr.New(apperr.Invalid, "err.camera_pos_off")
 	ErrCredentialsRaced = errors.New("credentials changed concurrently")
 )
 

@@ -15,7 +15,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/poslink/poslink/internal/app"
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/browsertest"
@@ -88,7 +87,7 @@ func newEnv(t *testing.T) *env {
 	simClock := simclock.NewFrozen(testNow)
 	sims, err := sandbox.Start(context.Background(), sandbox.Options{
 		Seed: 2026, Clock: simClock, UbiregiAddr: "127.0.0.1:0", SmaregiAddr: "127.0.0.1:0", CameraAddr: "127.0.0.1:0",
-		UbiregiRedirectURIs: []string{base + app.UbiregiCallbackPath}, PortalURL: base,
+		UbiregiRedirectURIs: []string{base + portal.UbiregiCallbackPath}, PortalURL: base,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +99,7 @@ func newEnv(t *testing.T) *env {
 	})
 	httpClient := &http.Client{Timeout: 5 * time.Second}
 	ub := ubiregilink.New(ubiregilink.Config{BaseURL: sims.Info.Ubiregi.BaseURL, ClientID: sims.Info.Ubiregi.ClientID,
-		ClientSecret: sims.Info.Ubiregi.ClientSecret, RedirectURL: base + app.UbiregiCallbackPath,
+		ClientSecret: sims.Info.Ubiregi.ClientSecret, RedirectURL: base + portal.UbiregiCallbackPath,
 		HTTPClient: httpClient, Now: simClock.Now, Logger: log}, links)
 	sm := smaregilink.New(smaregilink.Config{IDBaseURL: sims.Info.Smaregi.IDBaseURL, APIBaseURL: sims.Info.Smaregi.APIBaseURL,
 		LegacyBaseURL: sims.Info.Smaregi.LegacyBaseURL, LegacyCutover: time.Date(2026, 1, 24, 0, 0, 0, 0, tokyo),

@@ -4,11 +4,15 @@
 package ubiregilink
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/poslink/poslink/internal/apperr"
+	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos/ubiregi"
 )
 
 // Config is how to reach Ubiregi as the portal's OAuth client.
@@ -20,17 +24,82 @@ type Config struct {
 	// RedirectURL is the portal's callback, registered at Ubiregi.
 	RedirectURL string
 	HTTPClient  *http.Client
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Timeout bounds each call to Ubiregi (zero: ubiregi.DefaultTimeout).
+	Timeout time.Duration
+	// Now is the clock that token expiry is reckoned on (nil: time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Service links Ubiregi accounts.
 type Service struct {
-	cfg   Config
-	links *link.Store
+	cfg     Config
+	links   *link.Store
+	api     *ubiregi.Client
+	now     func() time.Time
+	log     *slog.Logger
+	devices *deviceCache
 }
 
 // New returns the service.
 func New(cfg Config, links *link.Store) *Service {
-	return &Service{cfg: cfg, links: links}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	api := ubiregi.New(ubiregi.Config{BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		RedirectURL: cfg.RedirectURL, HTTPClient: cfg.HTTPClient, Timeout: cfg.Timeout})
+	return &Service{cfg: cfg, links: links, api: api, now: now, log: log.With("provider", "ubiregi"),
+		devices: newDeviceCache(deviceCacheTTL, deviceCacheSize)}
+}
+
+// systemActor is who the audit log names when the service itself changes
+// a connection, e.g. marks it 要再認証 after Ubiregi refused a refresh.
+var systemActor = audit.Actor{Label: "system:ubiregi"}
+
+// The errors people can meet, beyond link's.
+var (
+	// ErrDenied: the owner pressed 許可しない at Ubiregi.
+	ErrDenied = apperr.New(apperr.Invalid, "err.ubiregi_denied")
+	// ErrCodeInvalid: the authorization code is unknown, expired or used.
+	ErrCodeInvalid = apperr.New(apperr.Invalid, "err.ubiregi_code_invalid")
+	// ErrReauthRequired: Ubiregi no longer honours the stored grant (要再認証).
+	ErrReauthRequired = apperr.New(apperr.Conflict, "err.ubiregi_reauth")
+	// ErrTerminalUnknown: the terminal is not a device of the account.
+	ErrTerminalUnknown = apperr.New(apperr.NotFound, "err.ubiregi_terminal_unknown")
+	// ErrTerminalRequired, ErrCameraRequired: a form came without them.
+	ErrTerminalRequired = apperr.New(apperr.Invalid, "err.ubiregi_terminal_required")
+	ErrCameraRequired   = apperr.New(apperr.Invalid, "err.ubiregi_camera_required")
+	// ErrNothingToUnbind: none of the terminals chosen for deletion feeds
+	// a camera on this connection.
+	ErrNothingToUnbind = apperr.New(apperr.NotFound, "err.ubiregi_unbind_not_found")
+)
+
+// apiError turns a failure of the Ubiregi client into what the owner is
+// told; the cause stays inside for the log.
+func apiError(err error) error {
+	var (
+		ge *ubiregi.GrantError
+		se *ubiregi.StatusError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ubiregi.ErrUnavailable):
+		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_unavailable")
+	case errors.Is(err, ubiregi.ErrMalformed):
+		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_malformed")
+	case errors.As(err, &ge) && (ge.Code == "invalid_client" || ge.Code == "unauthorized_client"):
+		// The portal's own registration is wrong: no owner can fix it.
+		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_client")
+	case errors.As(err, &se) && se.PaymentRequired():
+		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_subscription")
+	case errors.As(err, &ge), errors.As(err, &se):
+		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_malformed")
+	}
+	return err
 }

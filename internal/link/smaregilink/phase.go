@@ -1,0 +1,80 @@
+package smaregilink
+
+import (
+	"context"
+
+	"github.com/poslink/poslink/internal/audit"
+	"github.com/poslink/poslink/internal/link"
+)
+
+// Phase is where a Smaregi link stands.
+type Phase string
+
+// The phases of a link.
+const (
+	// PhaseActive: on client credentials, working.
+	PhaseActive Phase = "active"
+	// PhaseLegacy: on the old access token before the cut-over; it still
+	// works through the old API, and its owner is asked to update it.
+	PhaseLegacy Phase = "legacy"
+	// PhaseUpdateRequired (要更新): on the old access token from the
+	// cut-over on, or its credentials were refused; not polled until
+	// 連携情報修正.
+	PhaseUpdateRequired Phase = "update_required"
+)
+
+// systemActor marks the changes the service makes on its own.
+var systemActor = audit.Actor{Label: "system:smaregi"}
+
+// pastCutover reports whether the old API has stopped.
+func (s *Service) pastCutover() bool { return !s.cfg.Now().Before(s.cfg.LegacyCutover) }
+
+// PhaseOf is the link's phase now. The clock decides for links on the old
+// token, whatever their stored status says, so that the cut-over takes
+// effect at its moment even before anything marked them.
+func (s *Service) PhaseOf(c link.Connection) Phase {
+	switch {
+	case c.Status != link.Active:
+		return PhaseUpdateRequired
+	case c.AuthKind == link.LegacyToken && s.pastCutover():
+		return PhaseUpdateRequired
+	case c.AuthKind == link.LegacyToken:
+		return PhaseLegacy
+	default:
+		return PhaseActive
+	}
+}
+
+// Pollable reports whether the poller should fetch the link's transactions:
+// a Smaregi link that works, on client credentials or on the old token
+// until the cut-over.
+func (s *Service) Pollable(c link.Connection) bool {
+	return c.Provider == link.Smaregi && s.PhaseOf(c) != PhaseUpdateRequired
+}
+
+// legacyRetiredDetail is the status detail of links marked at the cut-over,
+// for support staff.
+const legacyRetiredDetail = "legacy Smaregi API retired: update to client ID and secret (連携情報修正)"
+
+// markIfRetired stores 要更新 on a link on the old token past the cut-over,
+// so that support staff and the poller see it without computing it.
+func (s *Service) markIfRetired(ctx context.Context, c *link.Connection) error {
+	if c.AuthKind != link.LegacyToken || c.Status == link.UpdateRequired || !s.pastCutover() {
+		return nil
+	}
+	if err := s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, link.UpdateRequired, legacyRetiredDetail); err != nil {
+		return err
+	}
+	c.Status, c.StatusDetail = link.UpdateRequired, legacyRetiredDetail
+	return nil
+}
+
+// MarkRetiredLegacyLinks marks every link still on the old token 要更新,
+// across tenants, once the cut-over has passed; for a periodic job (the
+// pages also mark each link they show). It returns how many it marked.
+func (s *Service) MarkRetiredLegacyLinks(ctx context.Context) (int, error) {
+	if !s.pastCutover() {
+		return 0, nil
+	}
+	return s.links.MarkSmaregiLegacyUpdateRequired(ctx, systemActor, legacyRetiredDetail)
+}

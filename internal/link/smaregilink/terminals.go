@@ -1,0 +1,202 @@
+package smaregilink
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/poslink/poslink/internal/apperr"
+	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos/smaregi"
+)
+
+// TerminalRow is a register of a linked contract and the camera it feeds.
+type TerminalRow struct {
+	StoreID, StoreName       string
+	TerminalID, TerminalName string
+	// CameraID is the camera the register feeds, 0 when none.
+	CameraID int64
+	// Listed: Smaregi listed it now; false for a register known only from
+	// its binding (the old API cannot list registers, or Smaregi no longer
+	// has it).
+	Listed bool
+	// Stopped: Smaregi marks the register 利用しない.
+	Stopped bool
+}
+
+// Key is the row's terminal key in bindings.
+func (r TerminalRow) Key() string { return TerminalKey(r.StoreID, r.TerminalID) }
+
+// Source says where a terminal list came from.
+type Source string
+
+// The sources of a terminal list.
+const (
+	SourceAPI      Source = "api"      // the Platform API's stores and registers
+	SourceLegacy   Source = "legacy"   // the old API's stores; registers from bindings
+	SourceBindings Source = "bindings" // the bindings only: Smaregi was not (or could not be) asked
+)
+
+// Terminals is what the terminal page shows of a link.
+type Terminals struct {
+	Conn   link.Connection
+	Phase  Phase
+	Source Source
+	Rows   []TerminalRow
+	// Stores are the contract's stores, for adding a register by its ID;
+	// empty when Smaregi was not asked.
+	Stores []smaregi.Store
+	// Problem is why Smaregi could not list them (an *apperr.Error with the
+	// owner's message); Rows then hold the bindings.
+	Problem error
+}
+
+// Terminals lists the link's registers with the camera each feeds: from
+// the Platform API for a link on client credentials; from its bindings,
+// with the old API's store names, for one on the old token before the
+// cut-over; from its bindings alone once it is 要更新. A failure to reach
+// Smaregi is not an error: it is in Problem, and the bindings are listed.
+func (s *Service) Terminals(ctx context.Context, tenantID, connID int64) (Terminals, error) {
+	c, err := s.connection(ctx, tenantID, connID)
+	if err != nil {
+		return Terminals{}, err
+	}
+	if err := s.markIfRetired(ctx, &c); err != nil {
+		return Terminals{}, err
+	}
+	bindings, err := s.links.Bindings(ctx, tenantID, connID)
+	if err != nil {
+		return Terminals{}, err
+	}
+	out := Terminals{Conn: c, Phase: s.PhaseOf(c), Source: SourceBindings}
+	stores, listed, source, err := s.ask(ctx, c, out.Phase)
+	if err != nil {
+		if out.Problem, err = s.problem(ctx, &c, err); err != nil {
+			return Terminals{}, err
+		}
+		out.Conn, out.Phase = c, s.PhaseOf(c)
+	} else {
+		out.Stores, out.Source = stores, source
+	}
+	out.Rows = mergeRows(out.Stores, listed, bindings)
+	s.refreshNames(ctx, c, out.Rows, bindings)
+	return out, nil
+}
+
+// refreshNames stores the store and register names Smaregi reports on the
+// bindings that hold others (an imported link knows none; a register may
+// be renamed), so that the list, which does not ask Smaregi, shows them.
+// Names are for display only: a failure is logged, not shown.
+func (s *Service) refreshNames(ctx context.Context, c link.Connection, rows []TerminalRow, bindings []link.Binding) {
+	bound := map[string]link.Binding{}
+	for _, b := range bindings {
+		bound[b.Terminal.Key] = b
+	}
+	for _, r := range rows {
+		b, ok := bound[r.Key()]
+		if !ok || (r.StoreName == b.Terminal.Store && r.TerminalName == b.Terminal.Name) || r.StoreName == "" {
+			continue
+		}
+		// Binding a register to the camera it already feeds only renames it.
+		t := link.Terminal{Key: r.Key(), Name: r.TerminalName, Store: r.StoreName}
+		if err := s.links.Bind(ctx, systemActor, c.TenantID, c.ID, t, b.CameraID); err != nil {
+			s.log.WarnContext(ctx, "smaregi: refresh terminal names", "connection_id", c.ID, "terminal", r.Key(), "err", err)
+		}
+	}
+}
+
+// ask lists the contract's stores and registers as the link's phase
+// allows: both from the Platform API, the stores alone from the old API,
+// nothing once it is 要更新.
+func (s *Service) ask(ctx context.Context, c link.Connection, phase Phase) ([]smaregi.Store, []smaregi.Terminal, Source, error) {
+	if phase == PhaseUpdateRequired {
+		return nil, nil, SourceBindings, nil
+	}
+	var cr credentials
+	if _, err := s.links.Credentials(ctx, c.TenantID, c.ID, &cr); err != nil {
+		return nil, nil, "", err
+	}
+	if phase == PhaseLegacy {
+		stores, err := s.api.LegacyStores(ctx, c.ExternalID, cr.AccessToken)
+		return stores, nil, SourceLegacy, err
+	}
+	var stores []smaregi.Store
+	var terms []smaregi.Terminal
+	err := s.withToken(ctx, c, cr, func(tok string) error {
+		var err error
+		if stores, err = s.api.Stores(ctx, c.ExternalID, tok); err != nil {
+			return err
+		}
+		terms, err = s.api.Terminals(ctx, c.ExternalID, tok, "")
+		return err
+	})
+	return stores, terms, SourceAPI, err
+}
+
+// problem turns a failed listing into the owner's message. Credentials
+// that Smaregi refuses will not start working by themselves: the link is
+// then marked 要更新, so that it is not polled until 連携情報修正.
+// An internal failure (the database) comes back as fatal instead.
+func (s *Service) problem(ctx context.Context, c *link.Connection, err error) (shown, fatal error) {
+	shown = s.userError(ctx, c.ExternalID, err, storedCreds)
+	if _, ok := apperr.As(shown); !ok {
+		return nil, shown
+	}
+	if errors.Is(err, smaregi.ErrCredentials) || errors.Is(err, smaregi.ErrLegacyToken) || errors.Is(err, smaregi.ErrLegacyRetired) {
+		detail := "Smaregi refused the stored credentials: " + err.Error()
+		if serr := s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, link.UpdateRequired, detail); serr != nil {
+			return nil, serr
+		}
+		c.Status, c.StatusDetail = link.UpdateRequired, detail
+	}
+	return shown, nil
+}
+
+// mergeRows lists Smaregi's registers, then those known only from
+// bindings, by store and terminal ID.
+func mergeRows(stores []smaregi.Store, listed []smaregi.Terminal, bindings []link.Binding) []TerminalRow {
+	storeNames := map[string]string{}
+	for _, st := range stores {
+		storeNames[st.ID] = st.Name
+	}
+	bound := map[string]link.Binding{}
+	for _, b := range bindings {
+		bound[b.Terminal.Key] = b
+	}
+	var rows []TerminalRow
+	seen := map[string]bool{}
+	for _, t := range listed {
+		r := TerminalRow{StoreID: t.StoreID, StoreName: storeNames[t.StoreID], TerminalID: t.ID, TerminalName: t.Name,
+			Listed: true, Stopped: t.UseStopDivision == "1"}
+		if b, ok := bound[r.Key()]; ok {
+			r.CameraID = b.CameraID
+		}
+		seen[r.Key()] = true
+		rows = append(rows, r)
+	}
+	for _, b := range bindings {
+		if seen[b.Terminal.Key] {
+			continue
+		}
+		st, term, ok := SplitKey(b.Terminal.Key)
+		if !ok {
+			continue // not a Smaregi key; nothing of ours writes one
+		}
+		r := TerminalRow{StoreID: st, StoreName: b.Terminal.Store, TerminalID: term, TerminalName: b.Terminal.Name, CameraID: b.CameraID}
+		if name, ok := storeNames[st]; ok {
+			r.StoreName = name
+		}
+		rows = append(rows, r)
+	}
+	slices.SortStableFunc(rows, func(a, b TerminalRow) int {
+		return cmp.Or(cmp.Compare(num(a.StoreID), num(b.StoreID)), cmp.Compare(num(a.TerminalID), num(b.TerminalID)))
+	})
+	return rows
+}
+
+func num(s string) uint64 {
+	n, _ := strconv.ParseUint(s, 10, 64)
+	return n
+}
