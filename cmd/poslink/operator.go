@@ -20,6 +20,7 @@ import (
 	"github.com/poslink/poslink/internal/app"
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/config"
+	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/tenancy"
 )
 
@@ -28,6 +29,8 @@ func operatorCommands() map[string]command {
 		"tenant": group("tenant", "create, list and rename tenants", tenantOps()),
 		"user":   group("user", "create owners and staff; disable, enable, set passwords", userOps()),
 		"camera": group("camera", "register and list cameras; switch the POS option", cameraOps()),
+		"smaregi": group("smaregi", "bring links of the old Smaregi API (契約ID + アクセストークン) over from the old system",
+			smaregiOps()),
 	}
 }
 
@@ -51,12 +54,13 @@ type action func(ctx context.Context, c *call) error
 
 // call is what an operation runs with.
 type call struct {
-	store  *tenancy.Store
-	actor  audit.Actor
-	given  map[string]bool // flags on the command line
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	store   *tenancy.Store
+	smaregi *smaregilink.Service
+	actor   audit.Actor
+	given   map[string]bool // flags on the command line
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
 	// flagOf names the flag of a store field where the two differ, so that
 	// validation messages point at what the operator typed.
 	flagOf map[string]string
@@ -143,7 +147,7 @@ func runOperation(ctx context.Context, name string, op operation, args []string,
 		return err
 	}
 	defer a.Close()
-	c := &call{store: a.Tenancy, actor: cliActor(user.Current, e), given: given,
+	c := &call{store: a.Tenancy, smaregi: a.Smaregi, actor: cliActor(user.Current, e), given: given,
 		stdin: stdin, stdout: stdout, stderr: stderr, flagOf: map[string]string{}}
 	if err := act(ctx, c); err != nil {
 		return explain(err, c.flagOf)
