@@ -33,15 +33,8 @@ func (s *Server) cameraList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cameraDetail(w http.ResponseWriter, r *http.Request) {
-	u := currentUser(r.Context())
-	id, ok := pathID(r, "cameraID")
+	c, ok := ownedByPath(s, w, r, "cameraID", s.deps.Tenancy.Camera)
 	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	c, err := s.deps.Tenancy.Camera(r.Context(), u.TenantID, id)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, views.CameraDetail(s.page(r, "camera.title", c.Name), s.cameraRow(c)))

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -101,4 +102,23 @@ func formFromError(lang i18n.Lang, f *views.Form, err error) bool {
 	}
 	f.Error = i18n.T(lang, e.Key, e.Args...)
 	return true
+}
+
+// ownedByPath loads what the URL's ID parameter names within the session's
+// tenant; when it answers false it has already answered (404 for a bad ID or
+// another tenant's).
+func ownedByPath[T any](s *Server, w http.ResponseWriter, r *http.Request, param string,
+	load func(ctx context.Context, tenantID, id int64) (T, error)) (T, bool) {
+	var zero T
+	id, ok := pathID(r, param)
+	if !ok {
+		s.notFound(w, r)
+		return zero, false
+	}
+	v, err := load(r.Context(), currentUser(r.Context()).TenantID, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return zero, false
+	}
+	return v, true
 }

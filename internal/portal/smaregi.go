@@ -62,17 +62,7 @@ func (s *Server) smaregiList(w http.ResponseWriter, r *http.Request) {
 // smaregiLink loads the link named in the URL within the session's tenant;
 // when it answers false it has already answered (404 for another tenant's).
 func (s *Server) smaregiLink(w http.ResponseWriter, r *http.Request) (smaregilink.Link, bool) {
-	id, ok := pathID(r, "connID")
-	if !ok {
-		s.notFound(w, r)
-		return smaregilink.Link{}, false
-	}
-	l, err := s.deps.Smaregi.Link(r.Context(), currentUser(r.Context()).TenantID, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return l, false
-	}
-	return l, true
+	return ownedByPath(s, w, r, "connID", s.deps.Smaregi.Link)
 }
 
 // smaregiCameraLabel is a camera as the manuals list it: name (model : device ID).

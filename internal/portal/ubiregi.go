@@ -159,17 +159,7 @@ func (s *Server) ubiregiRefuse(w http.ResponseWriter, r *http.Request, err error
 // ubiregiConn reads the connection ID of the URL; when it answers false it
 // has already answered 404.
 func (s *Server) ubiregiConn(w http.ResponseWriter, r *http.Request) (link.Connection, bool) {
-	id, ok := pathID(r, "connID")
-	if !ok {
-		s.notFound(w, r)
-		return link.Connection{}, false
-	}
-	c, err := s.deps.Ubiregi.Connection(r.Context(), currentUser(r.Context()).TenantID, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return c, false
-	}
-	return c, true
+	return ownedByPath(s, w, r, "connID", s.deps.Ubiregi.Connection)
 }
 
 // ubiregiForm reads the connection ID of the URL and the posted form; when
