@@ -99,6 +99,8 @@ func looksJSON(body []byte) bool { return bytes.HasPrefix(bytes.TrimSpace(body),
 // it is retired, 13/21 a refused token, 14 an unknown contract.
 func legacyStatusError(op string, res *http.Response, body []byte) *Error {
 	var le legacyError
+	// A body that is not the documented JSON leaves the code empty: the
+	// status alone then decides.
 	_ = json.Unmarshal(body, &le)
 	code := strings.Trim(string(le.Code), `" `)
 	if _, err := strconv.Atoi(code); err != nil {

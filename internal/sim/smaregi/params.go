@@ -302,6 +302,7 @@ func keysOf(write func(v *view, o *object)) map[string]bool {
 // jsonKeys lists the keys of a JSON object.
 func jsonKeys(b []byte) map[string]bool {
 	var m map[string]json.RawMessage
+	// b is the simulator's own encoder output: always an object.
 	_ = json.Unmarshal(b, &m)
 	keys := make(map[string]bool, len(m))
 	for k := range m {
