@@ -361,7 +361,7 @@ func SmaregiEdit(p Page, v SmaregiCredentials) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = smaregiTrashIcon().Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TrashIcon().Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
