@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
 
 // Kind classifies an error for the layer that answers the user.
@@ -34,6 +35,9 @@ type Error struct {
 	Args []any
 	// Fields maps a form field name to the i18n key of its message.
 	Fields map[string]string
+	// RetryAfter, when positive, is how long to wait before trying again
+	// (Throttled, Unavailable); HTTP answers carry it as Retry-After.
+	RetryAfter time.Duration
 	// Err is the cause, logged but never shown.
 	Err error
 }
@@ -59,6 +63,12 @@ func New(kind Kind, key string, args ...any) *Error {
 // Wrap returns an error of kind with the message key and cause err.
 func Wrap(kind Kind, err error, key string, args ...any) *Error {
 	return &Error{Kind: kind, Key: key, Args: args, Err: err}
+}
+
+// WithRetryAfter sets how long the caller should wait before trying again.
+func (e *Error) WithRetryAfter(d time.Duration) *Error {
+	e.RetryAfter = d
+	return e
 }
 
 // KindOf is the kind of err: Internal unless err is or wraps an *Error.
