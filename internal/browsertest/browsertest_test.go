@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"image/png"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,8 +23,11 @@ func TestMain(m *testing.M) {
 	// TestMissingBrowser re-runs this binary as if no browser were installed.
 	if os.Getenv(hideBrowserEnv) == "1" {
 		candidates = nil
-		os.Unsetenv("CHROMIUM")
-		os.Unsetenv("CHROME_BIN")
+		for _, v := range []string{"CHROMIUM", "CHROME_BIN"} {
+			if err := os.Unsetenv(v); err != nil {
+				panic(err)
+			}
+		}
 	}
 	Main(m)
 }
@@ -35,7 +39,7 @@ func newTestServer(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html>
+		_, _ = io.WriteString(w, `<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><title>テスト</title>
 <style>body{font-family:"Noto Sans CJK JP",sans-serif} .tall{height:1500px}</style></head>
 <body><h1>カメラ - POS 認証連携ポータル</h1>
@@ -59,7 +63,7 @@ func newTestServer(t *testing.T) *httptest.Server {
 	mux.HandleFunc("GET /result", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		q := r.URL.Query()
-		fmt.Fprintf(w, `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>結果</title></head>
+		_, _ = fmt.Fprintf(w, `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>結果</title></head>
 <body><p id="result" role="status">
   こんにちは、%s さん（%s / %s）
 </p></body></html>`, html.EscapeString(q.Get("name")), html.EscapeString(q.Get("shop")), html.EscapeString(q.Get("action")))

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -32,8 +33,7 @@ func newProvider(databaseURL string, logger *slog.Logger) (*goose.Provider, *sql
 	}
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
-		sqlDB.Close()
-		return nil, nil, fmt.Errorf("migration lock: %w", err)
+		return nil, nil, errors.Join(fmt.Errorf("migration lock: %w", err), sqlDB.Close())
 	}
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -44,19 +44,18 @@ func newProvider(databaseURL string, logger *slog.Logger) (*goose.Provider, *sql
 		goose.WithSlog(logger),
 	)
 	if err != nil {
-		sqlDB.Close()
-		return nil, nil, fmt.Errorf("migration provider: %w", err)
+		return nil, nil, errors.Join(fmt.Errorf("migration provider: %w", err), sqlDB.Close())
 	}
 	return p, sqlDB, nil
 }
 
 // Migrate applies every pending migration and returns how many it applied.
-func Migrate(ctx context.Context, databaseURL string, logger *slog.Logger) (int, error) {
+func Migrate(ctx context.Context, databaseURL string, logger *slog.Logger) (n int, err error) {
 	p, sqlDB, err := newProvider(databaseURL, logger)
 	if err != nil {
 		return 0, err
 	}
-	defer sqlDB.Close()
+	defer func() { err = errors.Join(err, closeDB(sqlDB)) }()
 	results, err := p.Up(ctx)
 	if err != nil {
 		return len(results), fmt.Errorf("apply migrations: %w", err)
@@ -64,13 +63,20 @@ func Migrate(ctx context.Context, databaseURL string, logger *slog.Logger) (int,
 	return len(results), nil
 }
 
+func closeDB(db *sql.DB) error {
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("close migration connection: %w", err)
+	}
+	return nil
+}
+
 // MigrationStatus lists every embedded migration and whether it is applied.
-func MigrationStatus(ctx context.Context, databaseURL string) ([]MigrationState, error) {
+func MigrationStatus(ctx context.Context, databaseURL string) (_ []MigrationState, err error) {
 	p, sqlDB, err := newProvider(databaseURL, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer sqlDB.Close()
+	defer func() { err = errors.Join(err, closeDB(sqlDB)) }()
 	st, err := p.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migration status: %w", err)

@@ -160,7 +160,11 @@ func TestStateFileKeepsGrantsAcrossRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer second.Close(context.Background())
+	t.Cleanup(func() {
+		if err := second.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	req, _ := http.NewRequest(http.MethodGet, second.Info.Ubiregi.BaseURL+"/api/3/accounts/current", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	var acct map[string]any

@@ -48,17 +48,21 @@ func (sb *Sandbox) saveState() error {
 	if err != nil {
 		return fmt.Errorf("save simulator state: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Chmod(0o600)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), sb.stateFile)
+	}
+	if err != nil {
+		// The temporary file is only garbage now; failing to remove it
+		// changes nothing for the caller.
+		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("save simulator state: %w", err)
 	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save simulator state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save simulator state: %w", err)
-	}
-	return os.Rename(tmp.Name(), sb.stateFile)
+	return nil
 }

@@ -2,12 +2,9 @@ package shop
 
 import "github.com/poslink/poslink/internal/sim/seedhash"
 
-// mix is splitmix64's finalizer: a fast, well-spread hash of one word. The
-// generator draws every "random" choice from mix over (seed, minute, sale,
-// purpose), so the same seed and clock give the same shop anywhere.
-func mix(x uint64) uint64 { return seedhash.Mix(x) }
-
-// draw hashes the words into one 64-bit value.
+// draw hashes the words into one 64-bit value (splitmix64 underneath). The
+// generator draws every "random" choice over (seed, minute, sale, purpose),
+// so the same seed and clock give the same shop anywhere.
 func draw(words ...uint64) uint64 { return seedhash.Draw(0x243f6a8885a308d3, words...) }
 
 func unit(h uint64) float64 { return seedhash.Unit(h) }

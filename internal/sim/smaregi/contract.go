@@ -157,7 +157,7 @@ func (c Contract) clone() Contract {
 
 // withChange copies a and applies change to the copy.
 func (a *account) withChange(change func(c *Contract, tokenGen, secretGen *uint32)) (*account, error) {
-	c := a.Contract.clone()
+	c := a.clone()
 	tg, sg := a.tokenGen, a.secretGen
 	change(&c, &tg, &sg)
 	return newAccount(c, tg, sg)
@@ -255,7 +255,7 @@ func (s *Server) CreateContract(spec ContractSpec) (Contract, error) {
 	}
 	s.explicit[id] = a
 	s.log.Info("smaregi sim: contract created", "contract_id", id, "terminals", len(a.regs))
-	return a.Contract.clone(), nil
+	return a.clone(), nil
 }
 
 // Contract returns the contract with the ID, explicit or synthetic.
@@ -264,7 +264,7 @@ func (s *Server) Contract(id string) (Contract, bool) {
 	if !ok {
 		return Contract{}, false
 	}
-	return a.Contract.clone(), true
+	return a.clone(), true
 }
 
 // Contracts lists the explicit contracts (and synthetic ones that were
@@ -274,7 +274,7 @@ func (s *Server) Contracts() []Contract {
 	defer s.mu.RUnlock()
 	out := make([]Contract, 0, len(s.explicit))
 	for _, a := range s.explicit {
-		out = append(out, a.Contract.clone())
+		out = append(out, a.clone())
 	}
 	slices.SortFunc(out, func(a, b Contract) int {
 		switch {

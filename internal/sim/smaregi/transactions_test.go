@@ -245,7 +245,7 @@ func TestCancelEditAndDisposeAsTheAPIShowsThem(t *testing.T) {
 		if str(before["cancelDivision"]) != "0" || str(before["disposeDivision"]) != "0" {
 			t.Fatalf("kind %d: changed before the change: %v", kind, before)
 		}
-		if !(str(after["updDateTime"]) > str(before["updDateTime"])) {
+		if str(after["updDateTime"]) <= str(before["updDateTime"]) {
 			t.Errorf("kind %d: updDateTime %s then %s, want newer", kind, str(before["updDateTime"]), str(after["updDateTime"]))
 		}
 		if str(after["transactionDateTime"]) != str(before["transactionDateTime"]) {
@@ -270,7 +270,7 @@ func TestCancelEditAndDisposeAsTheAPIShowsThem(t *testing.T) {
 				str(neg["total"]) != "-"+str(after["total"]) || str(neg["terminalId"]) != str(after["terminalId"]) {
 				t.Fatalf("negating record: %v", neg)
 			}
-			if !(negID > id) {
+			if negID <= id {
 				t.Errorf("negating record's id %s not after the original's %s", negID, id)
 			}
 			// Both come back from a query on the time of the disposal.
@@ -330,7 +330,7 @@ func TestMoneyAddsUp(t *testing.T) {
 				t.Errorf("%s %q not YYYY-MM-DDThh:mm:ss+09:00", k, str(h[k]))
 			}
 		}
-		if !(str(h["transactionDateTime"]) > str(h["terminalTranDateTime"])) {
+		if str(h["transactionDateTime"]) <= str(h["terminalTranDateTime"]) {
 			t.Errorf("received %s not after rung up %s", str(h["transactionDateTime"]), str(h["terminalTranDateTime"]))
 		}
 	}

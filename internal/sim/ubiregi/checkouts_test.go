@@ -2,7 +2,6 @@ package ubiregi
 
 import (
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -246,25 +245,5 @@ func TestClosedCheckouts(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no closed checkouts")
-	}
-}
-
-// TestDumpForFidelity writes a busy page to $UBIREGI_SIM_DUMP, for
-// shared/tools/fidelity.py to compare with the real sample by hand.
-func TestDumpForFidelity(t *testing.T) {
-	out := os.Getenv("UBIREGI_SIM_DUMP")
-	if out == "" {
-		t.Skip("set UBIREGI_SIM_DUMP=file to write a checkouts page")
-	}
-	f := newFixture(t, 3)
-	f.clock.Set(day.Add(24 * time.Hour))
-	tok := f.token()
-	_, body := f.api(tok.AccessToken, "/api/3/accounts/current/checkouts?"+url.Values{"since": {utc(day.Add(11 * time.Hour))}}.Encode())
-	if err := os.WriteFile(out, body, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, body = f.api(tok.AccessToken, "/api/3/accounts/current")
-	if err := os.WriteFile(strings.TrimSuffix(out, ".json")+"_account.json", body, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -2,12 +2,10 @@ package ubiregi
 
 import "github.com/poslink/poslink/internal/sim/seedhash"
 
-// mix is splitmix64's finalizer. Every id, guid and password the simulator
-// derives comes from mix over (seed, account, …, purpose), so the same seed
-// gives the same data anywhere, and nothing has to be stored to stay stable.
-func mix(x uint64) uint64 { return seedhash.Mix(x) }
-
-// draw hashes the words into one 64-bit value.
+// draw hashes the words into one 64-bit value (splitmix64 underneath). Every
+// id, guid and password the simulator derives is a draw over (seed, account,
+// …, purpose), so the same seed gives the same data anywhere, and nothing has
+// to be stored to stay stable.
 func draw(words ...uint64) uint64 { return seedhash.Draw(0x452821e638d01377, words...) }
 
 // The purposes of draws, so that derived values are independent.
