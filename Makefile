@@ -32,11 +32,11 @@ check-generate:
 		echo "templ output is stale: run 'make generate' and commit"; exit 1; \
 	fi
 
-## lint: gofmt, go vet and golangci-lint (pinned in go.mod; settings in .golangci.yml)
+## lint: gofmt, go vet and golangci-lint (pinned in go.mod; settings in .ci/golangci.yml)
 lint:
 	@out=$$(gofmt -l cmd internal web migrations); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	$(GO) tool golangci-lint run $(PKGS)
+	$(GO) tool golangci-lint run --config .ci/golangci.yml $(PKGS)
 
 ## deps: install PostgreSQL and Chromium when missing (as root, with apt-get)
 deps:
