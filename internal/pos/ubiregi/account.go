@@ -91,7 +91,7 @@ func (c *Client) getJSON(ctx context.Context, op, path, accessToken string, v an
 	switch s := res.StatusCode; {
 	case s == http.StatusOK:
 	case s == http.StatusUnauthorized:
-		reason := "invalid_token"
+		reason := ReasonInvalidToken
 		if p, _ := parseBearerChallenge(res.Header.Get("WWW-Authenticate")); p["expired"] == "true" {
 			reason = ReasonTokenExpired
 		}

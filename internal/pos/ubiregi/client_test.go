@@ -162,7 +162,7 @@ func TestRefreshRotatesThePair(t *testing.T) {
 	_, err = f.client.Refresh(ctx, first.RefreshToken)
 	wantErr(t, err, pos.CredentialsRefused, ubiregi.ReasonInvalidGrant)
 	_, err = f.client.AccountCurrent(ctx, first.AccessToken)
-	wantErr(t, err, pos.TokenRefused, "invalid_token")
+	wantErr(t, err, pos.TokenRefused, ubiregi.ReasonInvalidToken)
 	if _, err := f.client.AccountCurrent(ctx, next.AccessToken); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	}
 	f.sim.RevokeAccount(f.acct.ID)
 	_, err = f.client.AccountCurrent(ctx, next.AccessToken)
-	wantErr(t, err, pos.TokenRefused, "invalid_token")
+	wantErr(t, err, pos.TokenRefused, ubiregi.ReasonInvalidToken)
 	_, err = f.client.Refresh(ctx, next.RefreshToken)
 	wantErr(t, err, pos.CredentialsRefused, ubiregi.ReasonInvalidGrant)
 }

@@ -24,9 +24,10 @@ const (
 	// client registration was refused. CredentialsRefused.
 	ReasonInvalidClient      = "invalid_client"
 	ReasonUnauthorizedClient = "unauthorized_client"
-	// ReasonTokenExpired: the API refused the access token as expired
-	// (Ubiregi's expired=true); a token refused otherwise has the reason
-	// "invalid_token". TokenRefused.
+	// ReasonInvalidToken and ReasonTokenExpired: the API refused the
+	// access token (WWW-Authenticate: Bearer error="invalid_token"), as
+	// expired when Ubiregi adds expired=true. TokenRefused.
+	ReasonInvalidToken = "invalid_token"
 	ReasonTokenExpired = "expired"
 	// ReasonSubscription: every subscription of the account has expired
 	// (402); the API refuses it until they are renewed. CredentialsRefused.
