@@ -8,71 +8,107 @@ import (
 	"github.com/poslink/poslink/internal/link"
 )
 
-func TestRefreshLocked(t *testing.T) {
+func TestRefreshLease(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.a.ID, "1", creds{"a0", "r0"})
-	exp := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
+	const lease = time.Minute
 
-	// The callback sees the stored credentials; what it returns is saved.
+	// The first claim holds the lease and reads the stored credentials.
 	var seen creds
-	err := f.store.RefreshLocked(f.ctx, actor, f.a.ID, conn.ID, &seen, true, func(c link.Connection) (link.Refreshed, error) {
-		if seen.RefreshToken != "r0" || c.ID != conn.ID {
-			t.Errorf("callback saw %+v of %d", seen, c.ID)
-		}
-		// Another refresher meanwhile waits, or with wait false skips.
-		var other creds
-		err := f.store.RefreshLocked(f.ctx, actor, f.a.ID, conn.ID, &other, false, func(link.Connection) (link.Refreshed, error) {
-			t.Error("a second refresher ran under the lock")
-			return link.Refreshed{}, nil
-		})
-		if !errors.Is(err, link.ErrRefreshBusy) {
-			t.Errorf("second refresher: %v", err)
-		}
-		return link.Refreshed{Credentials: creds{"a1", "r1"}, AccessExpiresAt: exp}, nil
-	})
-	if err != nil {
+	first, err := f.store.ClaimRefresh(f.ctx, f.a.ID, conn.ID, lease, &seen)
+	if err != nil || !first.Held() || first.Version != 1 || first.Status != link.Active || seen.RefreshToken != "r0" {
+		t.Fatalf("first claim: %+v %+v %v", first, seen, err)
+	}
+	// Another claims meanwhile: it does not hold it, but reads the same.
+	var other creds
+	second, err := f.store.ClaimRefresh(f.ctx, f.a.ID, conn.ID, lease, &other)
+	if err != nil || second.Held() || other.RefreshToken != "r0" || second.Version != 1 {
+		t.Fatalf("second claim: %+v %+v %v", second, other, err)
+	}
+	// Releasing a claim that does not hold the lease releases nothing.
+	if err := f.store.ReleaseRefresh(f.ctx, second); err != nil {
 		t.Fatal(err)
 	}
-	var got creds
-	v, _ := f.store.Credentials(f.ctx, f.a.ID, conn.ID, &got)
-	c, _ := f.store.Connection(f.ctx, f.a.ID, conn.ID)
-	if got.AccessToken != "a1" || v != 2 || !c.AccessExpiresAt.Equal(exp) {
-		t.Fatalf("after refresh: %+v v%d expires %v", got, v, c.AccessExpiresAt)
+	if c, _ := f.store.ClaimRefresh(f.ctx, f.a.ID, conn.ID, lease, &other); c.Held() {
+		t.Fatal("a claim that never held the lease released it")
+	}
+	// Binding a terminal while the lease is held does not wait for it.
+	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T1", Name: "レジ1"}, f.camA.ID); err != nil {
+		t.Fatal(err)
 	}
 
-	// A failing callback saves nothing.
-	boom := errors.New("provider down")
-	if err := f.store.RefreshLocked(f.ctx, actor, f.a.ID, conn.ID, &got, true, func(link.Connection) (link.Refreshed, error) {
-		return link.Refreshed{Credentials: creds{"x", "x"}}, boom
-	}); !errors.Is(err, boom) {
-		t.Fatalf("failing callback: %v", err)
+	// The holder saves with compare-and-swap; the others then read its pair.
+	exp := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
+	if err := f.store.UpdateCredentials(f.ctx, f.a.ID, conn.ID, first.Version, creds{"a1", "r1"}, exp); err != nil {
+		t.Fatal(err)
 	}
-	if v, _ := f.store.Credentials(f.ctx, f.a.ID, conn.ID, &got); v != 2 || got.AccessToken != "a1" {
-		t.Fatalf("failed refresh changed the credentials: %+v v%d", got, v)
+	if err := f.store.ReleaseRefresh(f.ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	next, err := f.store.ClaimRefresh(f.ctx, f.a.ID, conn.ID, lease, &other)
+	if err != nil || !next.Held() || next.Version != 2 || other.AccessToken != "a1" {
+		t.Fatalf("after the save: %+v %+v %v", next, other, err)
+	}
+	// A save from the old version loses.
+	if err := f.store.UpdateCredentials(f.ctx, f.a.ID, conn.ID, first.Version, creds{"x", "x"}, exp); !errors.Is(err, link.ErrCredentialsRaced) {
+		t.Fatalf("stale save: %v", err)
 	}
 
-	// A refused refresh marks the connection, once, in the audit log too.
+	// A holder that died leaves a lease that runs out on the database's
+	// clock; then another claims it.
+	if _, err := f.store.Pool().Exec(f.ctx, `UPDATE pos_connections SET refresh_lease_until = now() - interval '1 second'
+		WHERE id = $1`, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	taken, err := f.store.ClaimRefresh(f.ctx, f.a.ID, conn.ID, lease, &other)
+	if err != nil || !taken.Held() {
+		t.Fatalf("claim of a lapsed lease: %+v %v", taken, err)
+	}
+	// The dead holder's release does not free the new holder's lease.
+	if err := f.store.ReleaseRefresh(f.ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := f.store.ClaimRefresh(f.ctx, f.a.ID, conn.ID, lease, &other); c.Held() {
+		t.Fatal("an old holder released the new holder's lease")
+	}
+
+	// A refusal of credentials replaced since the claim marks nothing.
+	if _, err := f.store.Save(f.ctx, actor, f.a.ID, link.ConnectionInput{Provider: link.Ubiregi, ExternalID: "1",
+		Name: "shop", AuthKind: link.OAuth2, Credentials: creds{"a2", "r2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.RefreshRefused(f.ctx, actor, taken, "invalid_grant"); !errors.Is(err, link.ErrCredentialsRaced) {
+		t.Fatalf("refusal of replaced credentials: %v", err)
+	}
+	if c, _ := f.store.Connection(f.ctx, f.a.ID, conn.ID); c.Status != link.Active {
+		t.Fatalf("replaced credentials marked %q", c.Status)
+	}
+
+	// A refusal of the current ones marks the connection once, in the
+	// audit log too, and frees the lease.
 	for range 2 {
-		if err := f.store.RefreshLocked(f.ctx, actor, f.a.ID, conn.ID, &got, true, func(link.Connection) (link.Refreshed, error) {
-			return link.Refreshed{Reauth: "invalid_grant"}, nil
-		}); err != nil {
+		c, err := f.store.ClaimRefresh(f.ctx, f.a.ID, conn.ID, lease, &other)
+		if err != nil || !c.Held() {
+			t.Fatalf("claim before refusal: %+v %v", c, err)
+		}
+		if err := f.store.RefreshRefused(f.ctx, actor, c, "invalid_grant"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c, _ = f.store.Connection(f.ctx, f.a.ID, conn.ID)
+	c, _ := f.store.Connection(f.ctx, f.a.ID, conn.ID)
 	var marks int
 	_ = f.store.Pool().QueryRow(f.ctx, `SELECT count(*) FROM audit_log WHERE action = 'link.status'`).Scan(&marks)
 	if c.Status != link.ReauthRequired || c.StatusDetail != "invalid_grant" || marks != 1 {
 		t.Fatalf("after refusal: %q %q, %d audit entries", c.Status, c.StatusDetail, marks)
 	}
 
-	// Another tenant's connection is not found, waiting or not.
-	for _, wait := range []bool{true, false} {
-		if err := f.store.RefreshLocked(f.ctx, actor, f.b.ID, conn.ID, &got, wait, func(link.Connection) (link.Refreshed, error) {
-			t.Error("callback ran for another tenant")
-			return link.Refreshed{}, nil
-		}); !errors.Is(err, link.ErrNotFound) {
-			t.Fatalf("other tenant (wait %v): %v", wait, err)
-		}
+	// Another tenant's connection is not found, and not leased.
+	if _, err := f.store.ClaimRefresh(f.ctx, f.b.ID, conn.ID, lease, &other); !errors.Is(err, link.ErrNotFound) {
+		t.Fatalf("other tenant: %v", err)
+	}
+	var leased bool
+	_ = f.store.Pool().QueryRow(f.ctx, `SELECT refresh_lease_until IS NOT NULL FROM pos_connections WHERE id = $1`, conn.ID).Scan(&leased)
+	if leased {
+		t.Fatal("a lease is left after the refusals, or was taken for another tenant")
 	}
 }

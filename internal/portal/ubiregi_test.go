@@ -2,7 +2,6 @@ package portal_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/ubiregi"
 	"github.com/poslink/poslink/internal/sim/sandbox"
 )
@@ -435,8 +435,7 @@ func TestUbiregiRefreshAndReauth(t *testing.T) {
 	}
 	api := ubiregi.New(ubiregi.Config{BaseURL: e.sims.Info.Ubiregi.BaseURL, ClientID: e.sims.Info.Ubiregi.ClientID,
 		ClientSecret: e.sims.Info.Ubiregi.ClientSecret})
-	var ge *ubiregi.GrantError
-	if _, err := api.Refresh(context.Background(), old.RefreshToken); !errors.As(err, &ge) || ge.Code != "invalid_grant" {
+	if _, err := api.Refresh(context.Background(), old.RefreshToken); !pos.HasReason(err, ubiregi.ReasonInvalidGrant) {
 		t.Fatalf("the old refresh token still works: %v", err)
 	}
 	e.ubAssertNotStored(t, old.AccessToken, old.RefreshToken, now.AccessToken, now.RefreshToken)

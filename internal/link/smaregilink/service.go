@@ -33,11 +33,10 @@ type Config struct {
 
 // Service links Smaregi contracts. It is safe for concurrent use.
 type Service struct {
-	cfg     Config
-	links   *link.Store
-	api     *smaregi.Client
-	log     *slog.Logger
-	timeout time.Duration // the effective limit of one call, for messages
+	cfg   Config
+	links *link.Store
+	api   *smaregi.Client
+	log   *slog.Logger
 
 	mu     sync.Mutex
 	tokens map[int64]cachedToken // app tokens by connection ID
@@ -59,9 +58,9 @@ func New(cfg Config, links *link.Store) *Service {
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Timeout > 0 {
 		timeout = min(timeout, cfg.HTTPClient.Timeout)
 	}
-	return &Service{cfg: cfg, links: links, log: log, timeout: timeout, tokens: map[int64]cachedToken{},
+	return &Service{cfg: cfg, links: links, log: log, tokens: map[int64]cachedToken{},
 		api: smaregi.New(smaregi.Config{IDBaseURL: cfg.IDBaseURL, APIBaseURL: cfg.APIBaseURL,
-			LegacyBaseURL: cfg.LegacyBaseURL, HTTPClient: cfg.HTTPClient, Timeout: timeout})}
+			LegacyBaseURL: cfg.LegacyBaseURL, HTTPClient: cfg.HTTPClient, Timeout: timeout, Now: cfg.Now})}
 }
 
 // LegacyCutover is the day the old API stops, for the pages' notice.

@@ -3,12 +3,12 @@ package smaregilink
 import (
 	"cmp"
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 
 	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/smaregi"
 )
 
@@ -144,7 +144,8 @@ func (s *Service) problem(ctx context.Context, c *link.Connection, err error) (s
 	if _, ok := apperr.As(shown); !ok {
 		return nil, shown
 	}
-	if errors.Is(err, smaregi.ErrCredentials) || errors.Is(err, smaregi.ErrLegacyToken) || errors.Is(err, smaregi.ErrLegacyRetired) {
+	if pos.HasReason(err, smaregi.ReasonCredentials) || pos.HasReason(err, smaregi.ReasonLegacyToken) ||
+		pos.HasReason(err, smaregi.ReasonLegacyRetired) {
 		detail := "Smaregi refused the stored credentials: " + err.Error()
 		if serr := s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, link.UpdateRequired, detail); serr != nil {
 			return nil, serr

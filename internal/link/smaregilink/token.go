@@ -2,10 +2,10 @@ package smaregilink
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/smaregi"
 )
 
@@ -63,7 +63,7 @@ func (s *Service) forgetToken(id int64) {
 func (s *Service) withToken(ctx context.Context, c link.Connection, cr credentials, fn func(token string) error) error {
 	if tok, ok := s.cachedToken(c); ok {
 		err := fn(tok)
-		if !errors.Is(err, smaregi.ErrTokenRejected) {
+		if pos.ClassOf(err) != pos.TokenRefused {
 			return err
 		}
 		s.forgetToken(c.ID)

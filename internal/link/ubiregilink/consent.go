@@ -3,7 +3,6 @@ package ubiregilink
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/ubiregi"
 )
 
@@ -50,26 +50,20 @@ func AuthorizeError(code string) error {
 // unless all of that worked.
 func (s *Service) Complete(ctx context.Context, actor audit.Actor, tenantID int64, code, verifier string) (link.Connection, error) {
 	tok, err := s.api.Exchange(ctx, code, verifier)
-	var ge *ubiregi.GrantError
-	if errors.As(err, &ge) && ge.Code == "invalid_grant" {
-		return link.Connection{}, apperr.Wrap(apperr.Invalid, err, ErrCodeInvalid.Key)
-	}
 	if err != nil {
-		return link.Connection{}, apiError(err)
+		// The code is the owner's entry: a refused one is theirs to retry.
+		return link.Connection{}, link.ProviderError(err, link.EnteredCreds)
 	}
 	acct, err := s.api.AccountCurrent(ctx, tok.AccessToken)
 	if err != nil {
 		// A token refused a moment after it was minted is Ubiregi's
-		// inconsistency, not the owner's doing.
-		var te *ubiregi.TokenError
-		if errors.As(err, &te) {
-			err = fmt.Errorf("%w: a new access token was refused", ubiregi.ErrMalformed)
-		}
-		return link.Connection{}, apiError(err)
+		// inconsistency, not the owner's doing: it reads as an unexpected
+		// answer.
+		return link.Connection{}, link.ProviderError(err, link.StoredCreds)
 	}
 	if tok.AccountID != 0 && tok.AccountID != acct.ID {
-		return link.Connection{}, apiError(fmt.Errorf("%w: token of account %d reads account %d",
-			ubiregi.ErrMalformed, tok.AccountID, acct.ID))
+		return link.Connection{}, link.ProviderError(&pos.Error{Provider: ubiregi.Provider, Op: "complete the consent",
+			Class: pos.Malformed, Detail: fmt.Sprintf("token of account %d reads account %d", tok.AccountID, acct.ID)}, link.StoredCreds)
 	}
 	creds := newCredentials(tok, s.now())
 	conn, err := s.links.Save(ctx, actor, tenantID, link.ConnectionInput{

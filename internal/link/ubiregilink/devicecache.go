@@ -22,6 +22,7 @@ const (
 type deviceCache struct {
 	ttl  time.Duration
 	size int
+	now  func() time.Time
 	mu   sync.Mutex
 	m    map[int64]cachedDevices // by connection ID
 }
@@ -32,23 +33,25 @@ type cachedDevices struct {
 	until     time.Time
 }
 
-func newDeviceCache(ttl time.Duration, size int) *deviceCache {
-	return &deviceCache{ttl: ttl, size: size, m: map[int64]cachedDevices{}}
+// newDeviceCache returns a cache whose entries last ttl on the clock now.
+func newDeviceCache(ttl time.Duration, size int, now func() time.Time) *deviceCache {
+	return &deviceCache{ttl: ttl, size: size, now: now, m: map[int64]cachedDevices{}}
 }
 
 // get returns the connection's list if it is fresh and the tenant's.
 func (c *deviceCache) get(tenantID, connID int64) ([]link.Terminal, bool) {
+	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[connID]
-	if !ok || e.tenantID != tenantID || time.Now().After(e.until) {
+	if !ok || e.tenantID != tenantID || now.After(e.until) {
 		return nil, false
 	}
 	return e.terminals, true
 }
 
 func (c *deviceCache) put(tenantID, connID int64, ts []link.Terminal) {
-	now := time.Now()
+	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.size {

@@ -4,7 +4,6 @@
 package ubiregilink
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -26,7 +25,9 @@ type Config struct {
 	HTTPClient  *http.Client
 	// Timeout bounds each call to Ubiregi (zero: ubiregi.DefaultTimeout).
 	Timeout time.Duration
-	// Now is the clock that token expiry is reckoned on (nil: time.Now).
+	// Now is the service's clock (nil: time.Now): token expiries, the
+	// device cache, Retry-After dates. Refresh leases, which instances
+	// share, are on the database's clock instead.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -52,9 +53,9 @@ func New(cfg Config, links *link.Store) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	api := ubiregi.New(ubiregi.Config{BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		RedirectURL: cfg.RedirectURL, HTTPClient: cfg.HTTPClient, Timeout: cfg.Timeout})
+		RedirectURL: cfg.RedirectURL, HTTPClient: cfg.HTTPClient, Timeout: cfg.Timeout, Now: now})
 	return &Service{cfg: cfg, links: links, api: api, now: now, log: log.With("provider", "ubiregi"),
-		devices: newDeviceCache(deviceCacheTTL, deviceCacheSize)}
+		devices: newDeviceCache(deviceCacheTTL, deviceCacheSize, now)}
 }
 
 // systemActor is who the audit log names when the service itself changes
@@ -65,8 +66,6 @@ var systemActor = audit.Actor{Label: "system:ubiregi"}
 var (
 	// ErrDenied: the owner pressed 許可しない at Ubiregi.
 	ErrDenied = apperr.New(apperr.Invalid, "err.ubiregi_denied")
-	// ErrCodeInvalid: the authorization code is unknown, expired or used.
-	ErrCodeInvalid = apperr.New(apperr.Invalid, "err.ubiregi_code_invalid")
 	// ErrReauthRequired: Ubiregi no longer honours the stored grant (要再認証).
 	ErrReauthRequired = apperr.New(apperr.Conflict, "err.ubiregi_reauth")
 	// ErrTerminalUnknown: the terminal is not a device of the account.
@@ -78,28 +77,3 @@ var (
 	// a camera on this connection.
 	ErrNothingToUnbind = apperr.New(apperr.NotFound, "err.ubiregi_unbind_not_found")
 )
-
-// apiError turns a failure of the Ubiregi client into what the owner is
-// told; the cause stays inside for the log.
-func apiError(err error) error {
-	var (
-		ge *ubiregi.GrantError
-		se *ubiregi.StatusError
-	)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ubiregi.ErrUnavailable):
-		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_unavailable")
-	case errors.Is(err, ubiregi.ErrMalformed):
-		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_malformed")
-	case errors.As(err, &ge) && (ge.Code == "invalid_client" || ge.Code == "unauthorized_client"):
-		// The portal's own registration is wrong: no owner can fix it.
-		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_client")
-	case errors.As(err, &se) && se.PaymentRequired():
-		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_subscription")
-	case errors.As(err, &ge), errors.As(err, &se):
-		return apperr.Wrap(apperr.Unavailable, err, "err.ubiregi_malformed")
-	}
-	return err
-}

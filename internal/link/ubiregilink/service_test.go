@@ -50,6 +50,7 @@ type fixture struct {
 	ts      *httptest.Server
 	logs    *bytes.Buffer
 	refresh atomic.Int32 // refresh_token requests the simulator got
+	hang    atomic.Pointer[hang]
 	tenant  tenancy.Tenant
 	camera  tenancy.Camera
 }
@@ -62,6 +63,14 @@ func newFixture(t *testing.T) *fixture {
 	f.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/oauth2/token" && r.FormValue("grant_type") == "refresh_token" {
 			f.refresh.Add(1)
+			if h := f.hang.Load(); h != nil {
+				h.enter()
+				select {
+				case <-h.release:
+				case <-r.Context().Done():
+					return
+				}
+			}
 		}
 		f.sim.ServeHTTP(w, r)
 	}))
@@ -74,8 +83,7 @@ func newFixture(t *testing.T) *fixture {
 	key, _ := secret.NewKey("k1")
 	kr, _ := secret.NewKeyring(key)
 	f.links = link.NewStore(pool, kr, ts, now)
-	f.svc = New(Config{BaseURL: f.ts.URL, ClientID: clientID, ClientSecret: clientSecret, RedirectURL: callback,
-		Timeout: time.Second, Now: f.clock.Now, Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, f.links)
+	f.svc = f.service(time.Second)
 	var err error
 	if f.tenant, err = ts.CreateTenant(f.ctx, actor, tenancy.TenantInput{Name: "A"}); err != nil {
 		t.Fatal(err)
@@ -88,6 +96,39 @@ func newFixture(t *testing.T) *fixture {
 	}
 	return f
 }
+
+// service is a Service of the fixture whose calls to Ubiregi time out
+// after timeout.
+func (f *fixture) service(timeout time.Duration) *Service {
+	return New(Config{BaseURL: f.ts.URL, ClientID: clientID, ClientSecret: clientSecret, RedirectURL: callback,
+		Timeout: timeout, Now: f.clock.Now, Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, f.links)
+}
+
+// hang holds the refresh_token requests that reach Ubiregi until the test
+// releases them.
+type hang struct {
+	entered chan struct{} // a refresh is being held
+	release chan struct{}
+	once    sync.Once
+}
+
+func (h *hang) enter() {
+	select {
+	case h.entered <- struct{}{}:
+	default:
+	}
+}
+
+// hangRefreshes makes Ubiregi hold every refresh until the returned hang
+// is released (at the latest when the test ends).
+func (f *fixture) hangRefreshes(t *testing.T) *hang {
+	h := &hang{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	f.hang.Store(h)
+	t.Cleanup(h.free)
+	return h
+}
+
+func (h *hang) free() { h.once.Do(func() { close(h.release) }) }
 
 func (f *fixture) account(t *testing.T, login string, devices int) simubiregi.Account {
 	t.Helper()
@@ -228,6 +269,111 @@ func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 		t.Fatalf("after refresh: version %d→%d, status %s, expiry %v", v, v2, got.Status, now.Expiry)
 	}
 	f.noSecretsLogged(t, old.AccessToken, old.RefreshToken, now.AccessToken, now.RefreshToken)
+}
+
+// 更新 does not wait for Ubiregi: while the background refresher's call
+// to Ubiregi hangs, binding a terminal (from the device list the page read
+// a moment ago) completes, and the refresh is saved once Ubiregi answers.
+func TestBindWhileUbiregiHangsOnARefresh(t *testing.T) {
+	f := newFixture(t)
+	f.svc = f.service(time.Minute)
+	conn := f.link(t, f.account(t, "cafe", 2))
+	// The owner reads the page a few minutes before the token is due.
+	f.clock.Advance(23*time.Hour + 27*time.Minute)
+	ts, err := f.svc.Terminals(f.ctx, f.tenant.ID, conn.ID)
+	if err != nil || f.refresh.Load() != 0 {
+		t.Fatalf("page load: %v, %d refreshes", err, f.refresh.Load())
+	}
+	// The grant comes due; the background refresher calls Ubiregi, which hangs.
+	f.clock.Advance(4 * time.Minute)
+	h := f.hangRefreshes(t)
+	done := make(chan int, 1)
+	go func() { done <- f.svc.RefreshDue(f.ctx) }()
+	<-h.entered
+
+	// The bound only keeps a regression from hanging the test.
+	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := f.svc.Bind(ctx, actor, f.tenant.ID, conn.ID, ts[1].Key, f.camera.ID); err != nil {
+		t.Fatalf("更新 while Ubiregi hangs: %v", err)
+	}
+	select {
+	case n := <-done:
+		t.Fatalf("the refresh ended (%d refreshed) before 更新 was through: 更新 waited for Ubiregi", n)
+	default:
+	}
+	if bs, _ := f.links.Bindings(f.ctx, f.tenant.ID, conn.ID); len(bs) != 1 || bs[0].Terminal.Key != ts[1].Key {
+		t.Fatalf("bindings %+v", bs)
+	}
+
+	h.free()
+	if n := <-done; n != 1 || f.refresh.Load() != 1 {
+		t.Fatalf("RefreshDue refreshed %d with %d calls", n, f.refresh.Load())
+	}
+	if c, v := f.creds(t, conn.ID); v != 2 || !c.Expiry.Equal(f.clock.Now().Add(24*time.Hour)) {
+		t.Fatalf("after the refresh: v%d, expiry %v", v, c.Expiry)
+	}
+}
+
+// The owner consents again while a refresh of the old grant hangs at
+// Ubiregi: the refresh, saving with compare-and-swap, loses to the new
+// grant and hands out its token; nothing is marked 要再認証.
+func TestRefreshLosesToANewConsent(t *testing.T) {
+	f := newFixture(t)
+	f.svc = f.service(time.Minute)
+	a := f.account(t, "cafe", 1)
+	conn := f.link(t, a)
+	f.clock.Advance(24*time.Hour + time.Minute)
+	h := f.hangRefreshes(t)
+	type result struct {
+		ts  []link.Terminal
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ts, err := f.svc.Terminals(f.ctx, f.tenant.ID, conn.ID)
+		done <- result{ts, err}
+	}()
+	<-h.entered
+
+	if again := f.link(t, a); again.ID != conn.ID || again.CredentialsVersion != 2 {
+		t.Fatalf("consent again: %+v", again)
+	}
+	consented, _ := f.creds(t, conn.ID)
+	h.free()
+	r := <-done
+	if r.err != nil || len(r.ts) != 1 {
+		t.Fatalf("page load across the race: %v %v", r.ts, r.err)
+	}
+	now, v := f.creds(t, conn.ID)
+	got, _ := f.links.Connection(f.ctx, f.tenant.ID, conn.ID)
+	if v != 2 || now.AccessToken != consented.AccessToken || now.RefreshToken != consented.RefreshToken || got.Status != link.Active {
+		t.Fatalf("the refresh overwrote the new grant: v%d, status %s", v, got.Status)
+	}
+}
+
+// The background refresher skips a grant another instance is refreshing,
+// without calling Ubiregi, and takes it over once that lease has lapsed.
+func TestRefreshDueSkipsALeasedGrant(t *testing.T) {
+	f := newFixture(t)
+	conn := f.link(t, f.account(t, "cafe", 1))
+	f.clock.Advance(24*time.Hour - time.Minute)
+	var cr credentials
+	claim, err := f.links.ClaimRefresh(f.ctx, f.tenant.ID, conn.ID, time.Hour, &cr)
+	if err != nil || !claim.Held() {
+		t.Fatalf("claim: %v", err)
+	}
+	if n := f.svc.RefreshDue(f.ctx); n != 0 || f.refresh.Load() != 0 {
+		t.Fatalf("a leased grant: %d refreshed, %d calls", n, f.refresh.Load())
+	}
+	// The other instance died: its lease runs out on the database's clock.
+	if _, err := f.links.Pool().Exec(f.ctx, `UPDATE pos_connections SET refresh_lease_until = now() - interval '1 second'
+		WHERE id = $1`, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.svc.RefreshDue(f.ctx); n != 1 || f.refresh.Load() != 1 {
+		t.Fatalf("a lapsed lease: %d refreshed, %d calls", n, f.refresh.Load())
+	}
 }
 
 func TestRefusedRefreshMarksReauth(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // Store is a 店舗 of a contract. Every value is a string, as the API sends it.
@@ -50,7 +52,7 @@ func (c *Client) Stores(ctx context.Context, contractID, accessToken string) ([]
 	}
 	for _, s := range stores {
 		if !ValidID(s.ID) {
-			return nil, &Error{Op: "stores", Status: http.StatusOK, Err: ErrBadResponse, Detail: fmt.Sprintf("storeId %q", shorten(s.ID))}
+			return nil, call{"stores", contractID}.fail(http.StatusOK, pos.Malformed, "", fmt.Sprintf("storeId %q", s.ID))
 		}
 	}
 	return stores, nil
@@ -69,8 +71,8 @@ func (c *Client) Terminals(ctx context.Context, contractID, accessToken, storeID
 	}
 	for _, t := range terms {
 		if !ValidID(t.StoreID) || !ValidID(t.ID) {
-			return nil, &Error{Op: "terminals", Status: http.StatusOK, Err: ErrBadResponse,
-				Detail: fmt.Sprintf("storeId %q terminalId %q", shorten(t.StoreID), shorten(t.ID))}
+			return nil, call{"terminals", contractID}.fail(http.StatusOK, pos.Malformed, "",
+				fmt.Sprintf("storeId %q terminalId %q", t.StoreID, t.ID))
 		}
 	}
 	return terms, nil
@@ -80,10 +82,11 @@ func (c *Client) Terminals(ctx context.Context, contractID, accessToken, storeID
 // bare JSON array; a page shorter than the limit is the last (the Link
 // header is not relied on: pos-apis §2.7).
 func list[T any](ctx context.Context, c *Client, op, contractID, accessToken, resource string, q url.Values) ([]T, error) {
+	k := call{op, contractID}
 	var all []T
 	for page := 1; ; page++ {
 		if page > maxPages {
-			return nil, &Error{Op: op, Err: ErrBadResponse, Detail: fmt.Sprintf("more than %d pages", maxPages)}
+			return nil, k.fail(0, pos.Malformed, "", fmt.Sprintf("more than %d pages", maxPages))
 		}
 		qq := url.Values{}
 		for k, v := range q {
@@ -94,25 +97,25 @@ func list[T any](ctx context.Context, c *Client, op, contractID, accessToken, re
 		u := c.apiBase + "/" + url.PathEscape(contractID) + "/pos/" + resource + "?" + qq.Encode()
 		req, err := http.NewRequest(http.MethodGet, u, nil)
 		if err != nil {
-			return nil, &Error{Op: op, Err: ErrBadResponse, Detail: shorten(err.Error())}
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		req.Header.Set("Authorization", "Bearer "+accessToken)
 		req.Header.Set("Accept", "application/json")
-		res, body, err := c.do(ctx, op, req)
+		res, body, err := c.do(ctx, k, req)
 		if err != nil {
 			return nil, err
 		}
 		if res.StatusCode != http.StatusOK {
 			// 401: the token expired or was revoked; 403: it lacks the
 			// scope; 404: the contract in the path is not the token's.
-			return nil, statusError(op, res, body, ErrTokenRejected, ErrScope, ErrContractNotFound)
+			return nil, c.statusError(k, res, body, "", ReasonScope)
 		}
 		if !isJSON(res.Header) {
-			return nil, &Error{Op: op, Status: res.StatusCode, Err: ErrBadResponse, Detail: "Content-Type " + shorten(res.Header.Get("Content-Type"))}
+			return nil, k.fail(res.StatusCode, pos.Malformed, "", "Content-Type "+res.Header.Get("Content-Type"))
 		}
 		var rows []T
 		if err := decodeStrict(body, &rows); err != nil {
-			return nil, &Error{Op: op, Status: res.StatusCode, Err: ErrBadResponse, Detail: shorten(err.Error())}
+			return nil, k.fail(res.StatusCode, pos.Malformed, "", err.Error())
 		}
 		all = append(all, rows...)
 		if len(rows) < pageLimit {

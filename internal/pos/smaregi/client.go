@@ -11,9 +11,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // Config says where Smaregi is.
@@ -27,6 +28,8 @@ type Config struct {
 	// Timeout bounds each call, whatever the caller's context allows
 	// (0: DefaultTimeout). A person is waiting on most of them.
 	Timeout time.Duration
+	// Now is the clock a Retry-After date is read against (nil: time.Now).
+	Now func() time.Time
 }
 
 // DefaultTimeout bounds a call when Config.Timeout is not set.
@@ -37,6 +40,7 @@ type Client struct {
 	idBase, apiBase, legacyBase string
 	hc                          *http.Client
 	timeout                     time.Duration
+	now                         func() time.Time
 }
 
 // New returns a client.
@@ -49,9 +53,13 @@ func New(cfg Config) *Client {
 	if t <= 0 {
 		t = DefaultTimeout
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	trim := func(s string) string { return strings.TrimRight(s, "/") }
 	return &Client{idBase: trim(cfg.IDBaseURL), apiBase: trim(cfg.APIBaseURL), legacyBase: trim(cfg.LegacyBaseURL),
-		hc: hc, timeout: t}
+		hc: hc, timeout: t, now: now}
 }
 
 // maxBody bounds a response body: a page of 1,000 stores of about fifty
@@ -59,32 +67,31 @@ func New(cfg Config) *Client {
 const maxBody = 16 << 20
 
 // do sends req with the client's time limit and reads the whole body. A
-// failure to get an answer is an *Error of ErrTimeout or ErrUnavailable.
-func (c *Client) do(ctx context.Context, op string, req *http.Request) (*http.Response, []byte, error) {
+// failure to get an answer is Unavailable.
+func (c *Client) do(ctx context.Context, k call, req *http.Request) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	res, err := c.hc.Do(req.WithContext(ctx))
 	if err != nil {
-		return nil, nil, transportError(op, err)
+		return nil, nil, c.transportError(k, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(res.Body, maxBody+1))
 	if err != nil {
-		return nil, nil, transportError(op, err)
+		return nil, nil, c.transportError(k, err)
 	}
 	if len(body) > maxBody {
-		return nil, nil, &Error{Op: op, Status: res.StatusCode, Err: ErrBadResponse, Detail: "body larger than 16 MiB"}
+		return nil, nil, k.fail(res.StatusCode, pos.Malformed, "", "body larger than 16 MiB")
 	}
 	return res, body, nil
 }
 
-// transportError classifies a call that got no (whole) answer.
-func transportError(op string, err error) error {
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &Error{Op: op, Err: ErrTimeout, Detail: shorten(err.Error())}
-	}
-	return &Error{Op: op, Err: ErrUnavailable, Detail: shorten(err.Error())}
+// transportError classifies a call that got no (whole) answer. Its text
+// names the URL, which holds no secret.
+func (c *Client) transportError(k call, err error) error {
+	e := pos.Transport(Provider, k.op, c.timeout, err)
+	e.Account = k.contract
+	return e
 }
 
 // isTransport tells a failure to reach the server from one to understand it.
@@ -93,20 +100,6 @@ func isTransport(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// retryAfter reads Retry-After (seconds or an HTTP date); Smaregi sends
-// seconds. Without a usable value one second is assumed, the documented
-// window of the rate limit.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	d := time.Second
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, time.Second), time.Hour)
 }
 
 // isJSON accepts application/json and application/problem+json.
@@ -127,30 +120,31 @@ func problemDetail(body []byte) string {
 	var p problem
 	if json.Unmarshal(body, &p) == nil && (p.Detail != "" || p.Title != "") {
 		if p.Detail != "" {
-			return shorten(p.Detail)
+			return p.Detail
 		}
-		return shorten(p.Title)
+		return p.Title
 	}
 	return ""
 }
 
-// statusError turns a non-2xx answer of the API or ID host into an *Error.
-// on401, on403 and on404 are what those statuses mean for this call.
-func statusError(op string, res *http.Response, body []byte, on401, on403, on404 error) *Error {
-	e := &Error{Op: op, Status: res.StatusCode, Detail: problemDetail(body)}
-	switch s := res.StatusCode; {
-	case s == http.StatusUnauthorized && on401 != nil:
-		e.Err = on401
-	case s == http.StatusForbidden && on403 != nil:
-		e.Err = on403
-	case s == http.StatusNotFound && on404 != nil:
-		e.Err = on404
+// statusError turns a non-2xx answer of the API or ID host into a
+// *pos.Error. on401 and on403 are the reasons those statuses give for this
+// call; a 401 without one is the access token refused. A 404 is the
+// contract in the path not found.
+func (c *Client) statusError(k call, res *http.Response, body []byte, on401, on403 string) *pos.Error {
+	s := res.StatusCode
+	e := k.fail(s, pos.StatusClass(s), "", problemDetail(body))
+	switch {
+	case s == http.StatusUnauthorized && on401 == "":
+		e.Class = pos.TokenRefused
+	case s == http.StatusUnauthorized:
+		e.Reason = on401
+	case s == http.StatusForbidden:
+		e.Reason = on403
+	case s == http.StatusNotFound:
+		e.Reason = ReasonContract
 	case s == http.StatusTooManyRequests:
-		e.Err, e.RetryAfter = ErrRateLimited, retryAfter(res.Header, time.Now())
-	case s >= 500:
-		e.Err = ErrUnavailable
-	default:
-		e.Err = ErrBadResponse
+		e.RetryAfter = pos.ParseRetryAfter(res.Header, c.now())
 	}
 	return e
 }

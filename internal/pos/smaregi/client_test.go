@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/smaregi"
 	"github.com/poslink/poslink/internal/sim/fault"
 	"github.com/poslink/poslink/internal/sim/simclock"
@@ -63,12 +64,13 @@ func (f *fixture) token(t *testing.T, scopes ...string) smaregi.Token {
 	return tok
 }
 
-// wantErr fails unless err is an *Error wrapping target.
-func wantErr(t *testing.T, err, target error) *smaregi.Error {
+// wantErr fails unless err is a *pos.Error of Smaregi's of the class and
+// reason.
+func wantErr(t *testing.T, err error, class pos.Class, reason string) *pos.Error {
 	t.Helper()
-	e, ok := smaregi.AsError(err)
-	if !ok || !errors.Is(err, target) {
-		t.Fatalf("error %v, want an *Error of %v", err, target)
+	e, ok := pos.AsError(err)
+	if !ok || e.Provider != "smaregi" || e.Class != class || e.Reason != reason {
+		t.Fatalf("error %v, want a smaregi error of class %v, reason %q", err, class, reason)
 	}
 	return e
 }
@@ -106,7 +108,7 @@ func TestAppTokenErrors(t *testing.T) {
 	wrong := f.creds
 	wrong.ClientSecret = "0123456789abcdef-wrong-secret"
 	_, err := f.client.AppToken(ctx, wrong, smaregi.Scopes...)
-	if e := wantErr(t, err, smaregi.ErrCredentials); e.Status != 401 {
+	if e := wantErr(t, err, pos.CredentialsRefused, smaregi.ReasonCredentials); e.Status != 401 {
 		t.Errorf("status %d", e.Status)
 	}
 	if strings.Contains(err.Error(), wrong.ClientSecret) || strings.Contains(err.Error(), f.creds.ClientSecret) {
@@ -116,17 +118,17 @@ func TestAppTokenErrors(t *testing.T) {
 	unknown := f.creds
 	unknown.ContractID = "sknone99"
 	_, err = f.client.AppToken(ctx, unknown, smaregi.Scopes...)
-	wantErr(t, err, smaregi.ErrContractNotFound)
+	wantErr(t, err, pos.NotFound, smaregi.ReasonContract)
 
 	if err := f.sim.SetScopes(f.contract.ID, []string{smaregi.ScopeTransactionsRead}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.client.AppToken(ctx, f.creds, smaregi.Scopes...)
-	if e := wantErr(t, err, smaregi.ErrScope); e.Status != 400 || !strings.Contains(e.Detail, "pos.stores:read") {
+	if e := wantErr(t, err, pos.CredentialsRefused, smaregi.ReasonScope); e.Status != 400 || !strings.Contains(e.Detail, "pos.stores:read") {
 		t.Errorf("scope error %+v", e)
 	}
 	_, err = f.client.AppToken(ctx, f.creds, "pos.no-such:read")
-	wantErr(t, err, smaregi.ErrScope)
+	wantErr(t, err, pos.CredentialsRefused, smaregi.ReasonScope)
 }
 
 // A token answer that grants less than asked is refused, as is one that
@@ -136,14 +138,15 @@ func TestAppTokenOddAnswers(t *testing.T) {
 		status int
 		ctype  string
 		body   string
-		want   error
+		class  pos.Class
+		reason string
 	}{
-		"fewer scopes": {200, "application/json", `{"access_token":"x","token_type":"Bearer","expires_in":3600,"scope":"pos.transactions:read"}`, smaregi.ErrScope},
-		"no token":     {200, "application/json", `{"token_type":"Bearer"}`, smaregi.ErrBadResponse},
-		"html":         {200, "text/html", `<html>maintenance</html>`, smaregi.ErrBadResponse},
-		"not bearer":   {200, "application/json", `{"access_token":"x","token_type":"MAC","expires_in":3600}`, smaregi.ErrBadResponse},
-		"gateway":      {502, "text/html", `<html>bad gateway</html>`, smaregi.ErrUnavailable},
-		"teapot":       {418, "application/json", `{}`, smaregi.ErrBadResponse},
+		"fewer scopes": {200, "application/json", `{"access_token":"x","token_type":"Bearer","expires_in":3600,"scope":"pos.transactions:read"}`, pos.CredentialsRefused, smaregi.ReasonScope},
+		"no token":     {200, "application/json", `{"token_type":"Bearer"}`, pos.Malformed, ""},
+		"html":         {200, "text/html", `<html>maintenance</html>`, pos.Malformed, ""},
+		"not bearer":   {200, "application/json", `{"access_token":"x","token_type":"MAC","expires_in":3600}`, pos.Malformed, ""},
+		"gateway":      {502, "text/html", `<html>bad gateway</html>`, pos.Unavailable, ""},
+		"teapot":       {418, "application/json", `{}`, pos.Malformed, ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -155,9 +158,9 @@ func TestAppTokenOddAnswers(t *testing.T) {
 			defer ts.Close()
 			c := smaregi.New(smaregi.Config{IDBaseURL: ts.URL})
 			_, err := c.AppToken(context.Background(), smaregi.Credentials{ContractID: "sk1", ClientID: "id", ClientSecret: "s"}, smaregi.Scopes...)
-			e := wantErr(t, err, tc.want)
-			if tc.want == smaregi.ErrScope && fmt.Sprint(e.Missing) != "[pos.stores:read]" {
-				t.Errorf("missing %v", e.Missing)
+			e := wantErr(t, err, tc.class, tc.reason)
+			if tc.reason == smaregi.ReasonScope && e.Detail != "missing pos.stores:read" {
+				t.Errorf("detail %q", e.Detail)
 			}
 		})
 	}
@@ -170,17 +173,21 @@ func TestOutagesSlownessAndRateLimits(t *testing.T) {
 
 	f.sim.Faults().AddDowntime(after.Add(-time.Hour), after.Add(time.Hour))
 	_, err := f.client.AppToken(ctx, f.creds, smaregi.Scopes...)
-	wantErr(t, err, smaregi.ErrUnavailable)
+	wantErr(t, err, pos.Unavailable, "")
 	_, err = f.client.Terminals(ctx, f.contract.ID, tok.AccessToken, "")
-	wantErr(t, err, smaregi.ErrUnavailable)
+	wantErr(t, err, pos.Unavailable, "")
 	f.sim.Faults().Set(fault.Settings{})
 
 	f.sim.Faults().Set(fault.Settings{Latency: fault.Duration(700 * time.Millisecond)})
 	start := time.Now()
-	_, err = f.client.AppToken(ctx, f.creds, smaregi.Scopes...)
-	wantErr(t, err, smaregi.ErrTimeout)
-	_, err = f.client.Stores(ctx, f.contract.ID, tok.AccessToken)
-	wantErr(t, err, smaregi.ErrTimeout)
+	for _, err := range []error{
+		func() error { _, err := f.client.AppToken(ctx, f.creds, smaregi.Scopes...); return err }(),
+		func() error { _, err := f.client.Stores(ctx, f.contract.ID, tok.AccessToken); return err }(),
+	} {
+		if e := wantErr(t, err, pos.Unavailable, ""); e.Waited != 300*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("timeout: %v", err)
+		}
+	}
 	if d := time.Since(start); d > 1500*time.Millisecond {
 		t.Errorf("two calls took %v with a 300 ms limit", d)
 	}
@@ -188,11 +195,11 @@ func TestOutagesSlownessAndRateLimits(t *testing.T) {
 
 	f.sim.Faults().Burst(2, 3*time.Second)
 	_, err = f.client.AppToken(ctx, f.creds, smaregi.Scopes...)
-	if e := wantErr(t, err, smaregi.ErrRateLimited); e.RetryAfter != 3*time.Second {
+	if e := wantErr(t, err, pos.RateLimited, ""); e.RetryAfter != 3*time.Second {
 		t.Errorf("retry after %v", e.RetryAfter)
 	}
 	_, err = f.client.Stores(ctx, f.contract.ID, tok.AccessToken)
-	wantErr(t, err, smaregi.ErrRateLimited)
+	wantErr(t, err, pos.RateLimited, "")
 	if _, err := f.client.Stores(ctx, f.contract.ID, tok.AccessToken); err != nil {
 		t.Fatalf("after the burst: %v", err)
 	}
@@ -203,7 +210,7 @@ func TestOutagesSlownessAndRateLimits(t *testing.T) {
 	}
 	_, _ = f.client.Stores(ctx, f.contract.ID, tok.AccessToken)
 	_, err = f.client.Stores(ctx, f.contract.ID, tok.AccessToken)
-	wantErr(t, err, smaregi.ErrRateLimited)
+	wantErr(t, err, pos.RateLimited, "")
 }
 
 func TestAPIRefusesTokens(t *testing.T) {
@@ -211,18 +218,18 @@ func TestAPIRefusesTokens(t *testing.T) {
 	ctx := context.Background()
 	tok := f.token(t, smaregi.ScopeTransactionsRead)
 	_, err := f.client.Stores(ctx, f.contract.ID, tok.AccessToken)
-	if e := wantErr(t, err, smaregi.ErrScope); e.Status != 403 {
+	if e := wantErr(t, err, pos.CredentialsRefused, smaregi.ReasonScope); e.Status != 403 {
 		t.Errorf("status %d", e.Status)
 	}
 	_, err = f.client.Terminals(ctx, "skother1", f.token(t).AccessToken, "")
-	wantErr(t, err, smaregi.ErrContractNotFound)
+	wantErr(t, err, pos.NotFound, smaregi.ReasonContract)
 
 	tok = f.token(t)
 	if err := f.sim.RevokeTokens(f.contract.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.client.Terminals(ctx, f.contract.ID, tok.AccessToken, "")
-	wantErr(t, err, smaregi.ErrTokenRejected)
+	wantErr(t, err, pos.TokenRefused, "")
 }
 
 // Answers that are not the documented shapes are errors, never half-read.
@@ -246,7 +253,7 @@ func TestListingsRefuseGarbage(t *testing.T) {
 			defer ts.Close()
 			c := smaregi.New(smaregi.Config{APIBaseURL: ts.URL})
 			_, err := c.Terminals(context.Background(), "sk1", "tok", "")
-			wantErr(t, err, smaregi.ErrBadResponse)
+			wantErr(t, err, pos.Malformed, "")
 		})
 	}
 }
@@ -291,20 +298,57 @@ func TestLegacyStores(t *testing.T) {
 		t.Errorf("stores %s", got)
 	}
 	_, err = f.client.LegacyStores(ctx, f.contract.ID, "0000wrong")
-	if e := wantErr(t, err, smaregi.ErrLegacyToken); e.Code != "13" {
+	if e := wantErr(t, err, pos.CredentialsRefused, smaregi.ReasonLegacyToken); e.Code != "13" {
 		t.Errorf("code %q", e.Code)
 	}
 	_, err = f.client.LegacyStores(ctx, "sknone99", f.contract.LegacyAccessToken)
-	wantErr(t, err, smaregi.ErrContractNotFound)
+	wantErr(t, err, pos.NotFound, smaregi.ReasonContract)
 
 	f.sim.Faults().AddDowntime(before.Add(-time.Hour), before.Add(time.Hour))
 	_, err = f.client.LegacyStores(ctx, f.contract.ID, f.contract.LegacyAccessToken)
-	wantErr(t, err, smaregi.ErrUnavailable)
+	wantErr(t, err, pos.Unavailable, "")
 	f.sim.Faults().Set(fault.Settings{})
 
 	f.clock.Set(smaregisim.DefaultLegacyCutover)
 	_, err = f.client.LegacyStores(ctx, f.contract.ID, f.contract.LegacyAccessToken)
-	if e := wantErr(t, err, smaregi.ErrLegacyRetired); e.Status != 410 {
+	if e := wantErr(t, err, pos.CredentialsRefused, smaregi.ReasonLegacyRetired); e.Status != 410 {
 		t.Errorf("status %d", e.Status)
+	}
+}
+
+// Nobody listening is Unavailable, without the wait of a timeout.
+func TestConnectionRefusedIsUnavailable(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	ts.Close()
+	c := smaregi.New(smaregi.Config{IDBaseURL: ts.URL, APIBaseURL: ts.URL, LegacyBaseURL: ts.URL, Timeout: time.Second})
+	ctx := context.Background()
+	_, err := c.AppToken(ctx, smaregi.Credentials{ContractID: "sk1", ClientID: "id", ClientSecret: "s"}, smaregi.Scopes...)
+	if e := wantErr(t, err, pos.Unavailable, ""); e.Waited != 0 || e.Account != "sk1" {
+		t.Fatalf("token: %+v", e)
+	}
+	_, err = c.Stores(ctx, "sk1", "tok")
+	wantErr(t, err, pos.Unavailable, "")
+	_, err = c.LegacyStores(ctx, "sk1", "tok")
+	wantErr(t, err, pos.Unavailable, "")
+}
+
+// A Retry-After given as a date is read against the client's clock, at
+// the API and at the legacy API.
+func TestRetryAfterDate(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", after.Add(90*time.Second).UTC().Format(http.TimeFormat))
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, `{"title":"Too Many Requests"}`)
+	}))
+	defer ts.Close()
+	c := smaregi.New(smaregi.Config{APIBaseURL: ts.URL, LegacyBaseURL: ts.URL, Now: func() time.Time { return after }})
+	_, err := c.Terminals(context.Background(), "sk1", "tok", "")
+	if e := wantErr(t, err, pos.RateLimited, ""); e.RetryAfter != 90*time.Second || e.Detail != "Too Many Requests" {
+		t.Fatalf("terminals: %+v", e)
+	}
+	_, err = c.LegacyStores(context.Background(), "sk1", "tok")
+	if e := wantErr(t, err, pos.RateLimited, ""); e.RetryAfter != 90*time.Second {
+		t.Fatalf("legacy: %+v", e)
 	}
 }

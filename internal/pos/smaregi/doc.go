@@ -6,7 +6,8 @@
 // is a matter of configuration. It knows nothing of the database: callers
 // keep credentials and pass them in.
 //
-// Every failure is an *Error wrapping one of the sentinel errors below, so
-// callers can tell a wrong secret from an outage with errors.Is. Secrets
-// never appear in errors: they travel only in Authorization headers.
+// Every failure is a *pos.Error of one of pos's classes, with one of the
+// Reason constants below where the class alone does not tell the owner
+// what to fix. Secrets never appear in errors: they travel only in
+// Authorization headers.
 package smaregi

@@ -9,7 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // The legacy スマレジAPI (v2): POST /access/ with the contract ID and access
@@ -24,11 +25,11 @@ const legacyPageLimit = 1000
 // the contract ID and access token. The old API has no command listing
 // registers: terminals of a legacy link are known only from its bindings.
 func (c *Client) LegacyStores(ctx context.Context, contractID, accessToken string) ([]Store, error) {
-	const op = "legacy store_ref"
+	k := call{"legacy store_ref", contractID}
 	var all []Store
 	for page := 1; ; page++ {
 		if page > maxPages {
-			return nil, &Error{Op: op, Err: ErrBadResponse, Detail: fmt.Sprintf("more than %d pages", maxPages)}
+			return nil, k.fail(0, pos.Malformed, "", fmt.Sprintf("more than %d pages", maxPages))
 		}
 		params, err := json.Marshal(map[string]any{
 			"table_name": "Store", "fields": []string{"storeId", "storeCode", "storeName", "division"},
@@ -41,12 +42,12 @@ func (c *Client) LegacyStores(ctx context.Context, contractID, accessToken strin
 			TotalCount string  `json:"total_count"`
 			Result     []Store `json:"result"`
 		}
-		if err := c.legacyCall(ctx, op, contractID, accessToken, "store_ref", params, &res); err != nil {
+		if err := c.legacyCall(ctx, k, accessToken, "store_ref", params, &res); err != nil {
 			return nil, err
 		}
 		for _, s := range res.Result {
 			if !ValidID(s.ID) {
-				return nil, &Error{Op: op, Status: http.StatusOK, Err: ErrBadResponse, Detail: fmt.Sprintf("storeId %q", shorten(s.ID))}
+				return nil, k.fail(http.StatusOK, pos.Malformed, "", fmt.Sprintf("storeId %q", s.ID))
 			}
 		}
 		all = append(all, res.Result...)
@@ -65,28 +66,28 @@ type legacyError struct {
 }
 
 // legacyCall posts one command and decodes its answer into v.
-func (c *Client) legacyCall(ctx context.Context, op, contractID, accessToken, proc string, params []byte, v any) error {
+func (c *Client) legacyCall(ctx context.Context, k call, accessToken, proc string, params []byte, v any) error {
 	form := url.Values{"proc_name": {proc}, "params": {string(params)}}
 	req, err := http.NewRequest(http.MethodPost, c.legacyBase+"/access/", strings.NewReader(form.Encode()))
 	if err != nil {
-		return &Error{Op: op, Err: ErrBadResponse, Detail: shorten(err.Error())}
+		return fmt.Errorf("%s: %w", k.op, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
 	// The documented spelling, kept as is (net/http would not change it).
-	req.Header["X_contract_id"] = []string{contractID}
+	req.Header["X_contract_id"] = []string{k.contract}
 	req.Header["X_access_token"] = []string{accessToken}
-	res, body, err := c.do(ctx, op, req)
+	res, body, err := c.do(ctx, k, req)
 	if err != nil {
 		return err
 	}
 	if res.StatusCode != http.StatusOK {
-		return legacyStatusError(op, res, body)
+		return c.legacyStatusError(k, res, body)
 	}
 	if !isJSON(res.Header) && !looksJSON(body) {
-		return &Error{Op: op, Status: res.StatusCode, Err: ErrBadResponse, Detail: "Content-Type " + shorten(res.Header.Get("Content-Type"))}
+		return k.fail(res.StatusCode, pos.Malformed, "", "Content-Type "+res.Header.Get("Content-Type"))
 	}
 	if err := decodeStrict(body, v); err != nil {
-		return &Error{Op: op, Status: res.StatusCode, Err: ErrBadResponse, Detail: shorten(err.Error())}
+		return k.fail(res.StatusCode, pos.Malformed, "", err.Error())
 	}
 	return nil
 }
@@ -97,7 +98,7 @@ func looksJSON(body []byte) bool { return bytes.HasPrefix(bytes.TrimSpace(body),
 
 // legacyStatusError maps the old API's error answers: 410 or error 23 once
 // it is retired, 13/21 a refused token, 14 an unknown contract.
-func legacyStatusError(op string, res *http.Response, body []byte) *Error {
+func (c *Client) legacyStatusError(k call, res *http.Response, body []byte) *pos.Error {
 	var le legacyError
 	// A body that is not the documented JSON leaves the code empty: the
 	// status alone then decides.
@@ -106,25 +107,24 @@ func legacyStatusError(op string, res *http.Response, body []byte) *Error {
 	if _, err := strconv.Atoi(code); err != nil {
 		code = ""
 	}
-	e := &Error{Op: op, Status: res.StatusCode, Code: code, Detail: shorten(le.Description)}
+	e := k.fail(res.StatusCode, pos.Malformed, "", le.Description)
+	e.Code = code
 	switch {
 	case res.StatusCode == http.StatusGone:
 		// ASSUMPTION (pos-apis §5 #18): the shut-down API answers 410 (with
 		// error 23); a 23 before that is a function switched off in the
-		// shop's API settings, which is ErrLegacyRefused.
-		e.Err = ErrLegacyRetired
+		// shop's API settings, which is ReasonLegacyRefused.
+		e.Class, e.Reason = pos.CredentialsRefused, ReasonLegacyRetired
 	case res.StatusCode == http.StatusTooManyRequests:
-		e.Err, e.RetryAfter = ErrRateLimited, retryAfter(res.Header, time.Now())
+		e.Class, e.RetryAfter = pos.RateLimited, pos.ParseRetryAfter(res.Header, c.now())
 	case res.StatusCode >= 500:
-		e.Err = ErrUnavailable
+		e.Class = pos.Unavailable
 	case code == "13" || code == "21":
-		e.Err = ErrLegacyToken
+		e.Class, e.Reason = pos.CredentialsRefused, ReasonLegacyToken
 	case code == "14":
-		e.Err = ErrContractNotFound
+		e.Class, e.Reason = pos.NotFound, ReasonContract
 	case code != "":
-		e.Err = ErrLegacyRefused
-	default:
-		e.Err = ErrBadResponse
+		e.Class, e.Reason = pos.CredentialsRefused, ReasonLegacyRefused
 	}
 	return e
 }

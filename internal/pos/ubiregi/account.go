@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"unicode/utf8"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // Account is the account a token belongs to, with what poslink needs of it.
@@ -74,14 +76,14 @@ func (c *Client) getJSON(ctx context.Context, op, path, accessToken string, v an
 	req.Header.Set("Accept", "application/json")
 	res, err := c.http.Do(req)
 	if err != nil {
-		return unavailable(op, err)
+		return pos.Transport(Provider, op, c.timeout, err)
 	}
 	defer res.Body.Close()
 	// The whole body is read within the deadline, so a server that trickles
 	// its answer is as unavailable as one that never starts it.
 	b, err := io.ReadAll(io.LimitReader(res.Body, maxBody+1))
 	if err != nil {
-		return unavailable(op, err)
+		return pos.Transport(Provider, op, c.timeout, err)
 	}
 	if len(b) > maxBody {
 		return malformed(op, "answer too large")
@@ -89,14 +91,19 @@ func (c *Client) getJSON(ctx context.Context, op, path, accessToken string, v an
 	switch s := res.StatusCode; {
 	case s == http.StatusOK:
 	case s == http.StatusUnauthorized:
-		p, _ := parseBearerChallenge(res.Header.Get("WWW-Authenticate"))
-		return fmt.Errorf("%s: %w", op, &TokenError{Expired: p["expired"] == "true"})
-	case s == http.StatusTooManyRequests || s >= 500:
-		return fmt.Errorf("%s: %w: HTTP %d", op, ErrUnavailable, s)
-	case s >= 400:
-		return fmt.Errorf("%s: %w", op, &StatusError{Status: s, Reason: firstReason(b)})
+		reason := ReasonInvalidToken
+		if p, _ := parseBearerChallenge(res.Header.Get("WWW-Authenticate")); p["expired"] == "true" {
+			reason = ReasonTokenExpired
+		}
+		return fail(op, s, pos.TokenRefused, reason, "")
+	case s == http.StatusPaymentRequired:
+		return fail(op, s, pos.CredentialsRefused, ReasonSubscription, firstReason(b))
+	case s == http.StatusTooManyRequests:
+		e := fail(op, s, pos.RateLimited, "", firstReason(b))
+		e.RetryAfter = pos.ParseRetryAfter(res.Header, c.now())
+		return e
 	default:
-		return malformed(op, fmt.Sprintf("HTTP %d", s))
+		return fail(op, s, pos.StatusClass(s), "", firstReason(b))
 	}
 	if err := decodeStrict(b, v); err != nil {
 		return malformed(op, err.Error())

@@ -7,11 +7,10 @@
 // the simulator is a matter of BaseURL.
 //
 // Every call is bounded in time and in the size of the answer read, and
-// its failures fall into a few classes the caller can act on: ErrUnavailable
-// (try later), ErrMalformed (the answer was not the API's), *GrantError
-// (the token endpoint refused a code or refresh token), *TokenError (the
-// API refused the access token) and *StatusError (any other refusal).
-// Error values never carry a token, a code or a response body.
+// every failure is a *pos.Error of one of pos's classes, with one of the
+// Reason constants where the class alone does not say what happened (a
+// refresh token refused is ReasonInvalidGrant). Errors never carry a
+// token, a code or a response body.
 package ubiregi
 
 import (
@@ -34,6 +33,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Timeout bounds every call, connection to last byte (zero: 10 s).
 	Timeout time.Duration
+	// Now is the clock a Retry-After date is read against (nil: time.Now).
+	Now func() time.Time
 }
 
 // DefaultTimeout bounds a call when Config.Timeout is zero: long enough for
@@ -49,6 +50,7 @@ type Client struct {
 	base    string
 	http    *http.Client
 	timeout time.Duration
+	now     func() time.Time
 	oauth   *oauth2.Config
 }
 
@@ -63,8 +65,12 @@ func New(cfg Config) *Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Client{
-		base: base, http: hc, timeout: timeout,
+		base: base, http: hc, timeout: timeout, now: now,
 		oauth: &oauth2.Config{
 			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
 			// Ubiregi documents HTTP Basic client authentication; naming

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/ubiregi"
 	"github.com/poslink/poslink/internal/sim/fault"
 	"github.com/poslink/poslink/internal/sim/simclock"
@@ -86,6 +87,17 @@ func (f *fixture) consent(t *testing.T, state, verifier, decision string) url.Va
 	return loc.Query()
 }
 
+// wantErr fails unless err is a *pos.Error of Ubiregi's of the class and
+// reason.
+func wantErr(t *testing.T, err error, class pos.Class, reason string) *pos.Error {
+	t.Helper()
+	e, ok := pos.AsError(err)
+	if !ok || e.Provider != "ubiregi" || e.Class != class || e.Reason != reason {
+		t.Fatalf("error %v, want a ubiregi error of class %v, reason %q", err, class, reason)
+	}
+	return e
+}
+
 func TestExchangeReadsTheGrantAndTheAccount(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -112,10 +124,7 @@ func TestExchangeReadsTheGrantAndTheAccount(t *testing.T) {
 
 	// A code is good once.
 	_, err = f.client.Exchange(ctx, q.Get("code"), verifier)
-	var ge *ubiregi.GrantError
-	if !errors.As(err, &ge) || ge.Code != "invalid_grant" {
-		t.Fatalf("second exchange: %v", err)
-	}
+	wantErr(t, err, pos.CredentialsRefused, ubiregi.ReasonInvalidGrant)
 	if strings.Contains(err.Error(), q.Get("code")) {
 		t.Fatal("the error names the code")
 	}
@@ -125,10 +134,7 @@ func TestExchangeNeedsTheVerifier(t *testing.T) {
 	f := newFixture(t)
 	q := f.consent(t, "s", ubiregi.NewVerifier(), "allow")
 	_, err := f.client.Exchange(context.Background(), q.Get("code"), ubiregi.NewVerifier())
-	var ge *ubiregi.GrantError
-	if !errors.As(err, &ge) || ge.Code != "invalid_grant" {
-		t.Fatalf("exchange with another verifier: %v", err)
-	}
+	wantErr(t, err, pos.CredentialsRefused, ubiregi.ReasonInvalidGrant)
 }
 
 func TestDenyComesBackAsAccessDenied(t *testing.T) {
@@ -154,15 +160,9 @@ func TestRefreshRotatesThePair(t *testing.T) {
 		t.Fatalf("refresh gave %+v", next)
 	}
 	_, err = f.client.Refresh(ctx, first.RefreshToken)
-	var ge *ubiregi.GrantError
-	if !errors.As(err, &ge) || ge.Code != "invalid_grant" {
-		t.Fatalf("old refresh token: %v", err)
-	}
+	wantErr(t, err, pos.CredentialsRefused, ubiregi.ReasonInvalidGrant)
 	_, err = f.client.AccountCurrent(ctx, first.AccessToken)
-	var te *ubiregi.TokenError
-	if !errors.As(err, &te) || te.Expired {
-		t.Fatalf("old access token: %v", err)
-	}
+	wantErr(t, err, pos.TokenRefused, ubiregi.ReasonInvalidToken)
 	if _, err := f.client.AccountCurrent(ctx, next.AccessToken); err != nil {
 		t.Fatal(err)
 	}
@@ -179,75 +179,87 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	tok, _ := f.sim.IssueToken(clientID, f.acct.ID)
 	f.clock.Advance(25 * time.Hour)
 	_, err := f.client.AccountCurrent(ctx, tok.AccessToken)
-	var te *ubiregi.TokenError
-	if !errors.As(err, &te) || !te.Expired {
-		t.Fatalf("expired token: %v", err)
-	}
+	wantErr(t, err, pos.TokenRefused, ubiregi.ReasonTokenExpired)
 	// The refresh token outlives it.
 	next, err := f.client.Refresh(ctx, tok.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.sim.RevokeAccount(f.acct.ID)
-	if _, err := f.client.AccountCurrent(ctx, next.AccessToken); !errors.As(err, &te) || te.Expired {
-		t.Fatalf("revoked token: %v", err)
-	}
-	var ge *ubiregi.GrantError
-	if _, err := f.client.Refresh(ctx, next.RefreshToken); !errors.As(err, &ge) || ge.Code != "invalid_grant" {
-		t.Fatalf("revoked refresh token: %v", err)
-	}
+	_, err = f.client.AccountCurrent(ctx, next.AccessToken)
+	wantErr(t, err, pos.TokenRefused, ubiregi.ReasonInvalidToken)
+	_, err = f.client.Refresh(ctx, next.RefreshToken)
+	wantErr(t, err, pos.CredentialsRefused, ubiregi.ReasonInvalidGrant)
 }
 
-func TestExpiredSubscriptionIsAStatusError(t *testing.T) {
+func TestExpiredSubscriptionIsRefused(t *testing.T) {
 	f := newFixture(t)
 	tok, _ := f.sim.IssueToken(clientID, f.acct.ID)
 	if err := f.sim.SetExpired(f.acct.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.client.AccountCurrent(context.Background(), tok.AccessToken)
-	var se *ubiregi.StatusError
-	if !errors.As(err, &se) || !se.PaymentRequired() {
+	if e := wantErr(t, err, pos.CredentialsRefused, ubiregi.ReasonSubscription); e.Status != 402 {
 		t.Fatalf("expired subscription: %v", err)
 	}
 }
 
-func TestDownAndSlowAreUnavailable(t *testing.T) {
+// Down, failing, slow and unreachable are Unavailable; a 429 is
+// RateLimited with Ubiregi's Retry-After; at the API and at the token
+// endpoint alike.
+func TestDownSlowAndRateLimited(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	tok, _ := f.sim.IssueToken(clientID, f.acct.ID)
-
 	f.sim.Faults().Set(fault.Settings{ErrorRate: 1})
-	if _, err := f.client.AccountCurrent(ctx, tok.AccessToken); !errors.Is(err, ubiregi.ErrUnavailable) {
+	_, err := f.client.AccountCurrent(ctx, tok.AccessToken)
+	if e := wantErr(t, err, pos.Unavailable, ""); e.Status != 503 {
 		t.Fatalf("503 from the API: %v", err)
 	}
-	if _, err := f.client.Refresh(ctx, tok.RefreshToken); !errors.Is(err, ubiregi.ErrUnavailable) {
-		t.Fatalf("503 from the token endpoint: %v", err)
-	}
-	f.sim.Faults().Set(fault.Settings{Burst429: 2, RetryAfter: fault.Duration(time.Second)})
-	if _, err := f.client.AccountCurrent(ctx, tok.AccessToken); !errors.Is(err, ubiregi.ErrUnavailable) {
+	_, err = f.client.Refresh(ctx, tok.RefreshToken)
+	wantErr(t, err, pos.Unavailable, "")
+
+	f.sim.Faults().Set(fault.Settings{Burst429: 2, RetryAfter: fault.Duration(7 * time.Second)})
+	_, err = f.client.AccountCurrent(ctx, tok.AccessToken)
+	if e := wantErr(t, err, pos.RateLimited, ""); e.RetryAfter != 7*time.Second || pos.RetryAfter(err) != 7*time.Second {
 		t.Fatalf("429 from the API: %v", err)
 	}
-	if _, err := f.client.Exchange(ctx, "code", "verifier"); !errors.Is(err, ubiregi.ErrUnavailable) {
+	_, err = f.client.Exchange(ctx, "code", "verifier")
+	if e := wantErr(t, err, pos.RateLimited, ""); e.RetryAfter != 7*time.Second {
 		t.Fatalf("429 from the token endpoint: %v", err)
 	}
 
 	f.sim.Faults().Set(fault.Settings{Latency: fault.Duration(400 * time.Millisecond)})
 	slow := ubiregi.New(ubiregi.Config{BaseURL: f.ts.URL, ClientID: clientID, ClientSecret: clientSecret, Timeout: 100 * time.Millisecond})
-	start := time.Now()
-	_, err := slow.AccountCurrent(ctx, tok.AccessToken)
-	if !errors.Is(err, ubiregi.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+	_, err = slow.AccountCurrent(ctx, tok.AccessToken)
+	if e := wantErr(t, err, pos.Unavailable, ""); e.Waited != 100*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("slow API: %v", err)
 	}
-	if _, err := slow.Refresh(ctx, tok.RefreshToken); !errors.Is(err, ubiregi.ErrUnavailable) {
+	_, err = slow.Refresh(ctx, tok.RefreshToken)
+	if e := wantErr(t, err, pos.Unavailable, ""); e.Waited != 100*time.Millisecond {
 		t.Fatalf("slow token endpoint: %v", err)
-	}
-	if d := time.Since(start); d > 350*time.Millisecond {
-		t.Fatalf("two timed-out calls took %v", d)
 	}
 
 	f.ts.Close()
-	if _, err := f.client.AccountCurrent(ctx, tok.AccessToken); !errors.Is(err, ubiregi.ErrUnavailable) {
-		t.Fatalf("unreachable: %v", err)
+	_, err = f.client.AccountCurrent(ctx, tok.AccessToken)
+	if e := wantErr(t, err, pos.Unavailable, ""); e.Waited != 0 || e.Status != 0 {
+		t.Fatalf("connection refused: %v", err)
+	}
+	_, err = f.client.Refresh(ctx, tok.RefreshToken)
+	wantErr(t, err, pos.Unavailable, "")
+}
+
+// A Retry-After given as a date is read against the client's clock.
+func TestRetryAfterDate(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", t0.Add(90*time.Second).Format(http.TimeFormat))
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	t.Cleanup(ts.Close)
+	cl := ubiregi.New(ubiregi.Config{BaseURL: ts.URL, Timeout: time.Second, Now: func() time.Time { return t0 }})
+	_, err := cl.AccountCurrent(context.Background(), "token")
+	if e := wantErr(t, err, pos.RateLimited, ""); e.RetryAfter != 90*time.Second {
+		t.Fatalf("retry after %v", e.RetryAfter)
 	}
 }
 
@@ -284,41 +296,34 @@ func TestGarbageIsMalformed(t *testing.T) {
 		"304":               {304, "application/json", ``},
 	} {
 		t.Run(name, func(t *testing.T) {
+			want := pos.Malformed
+			if c.status == 404 {
+				want = pos.NotFound
+			}
 			cl := garbage(t, c.status, c.contentType, c.body)
 			_, err := cl.AccountCurrent(ctx, "token")
-			if name == "html 404" {
-				var se *ubiregi.StatusError
-				if !errors.As(err, &se) || se.Status != 404 {
-					t.Fatalf("AccountCurrent: %v", err)
-				}
-			} else if !errors.Is(err, ubiregi.ErrMalformed) {
-				t.Fatalf("AccountCurrent: %v", err)
-			}
+			wantErr(t, err, want, "")
 			if c.status == 304 || name == "too large" {
 				return
 			}
-			if _, err := cl.Exchange(ctx, "code", "verifier"); !errors.Is(err, ubiregi.ErrMalformed) {
-				t.Fatalf("Exchange: %v", err)
-			}
-			if _, err := cl.Refresh(ctx, "refresh"); !errors.Is(err, ubiregi.ErrMalformed) {
-				t.Fatalf("Refresh: %v", err)
-			}
+			_, err = cl.Exchange(ctx, "code", "verifier")
+			wantErr(t, err, want, "")
+			_, err = cl.Refresh(ctx, "refresh")
+			wantErr(t, err, want, "")
 		})
 	}
 	// A token answer without a refresh token cannot keep a link alive.
 	cl := garbage(t, 200, "application/json", `{"access_token":"a","token_type":"bearer","expires_in":86400}`)
-	if _, err := cl.Exchange(ctx, "code", "verifier"); !errors.Is(err, ubiregi.ErrMalformed) {
-		t.Fatalf("exchange without refresh_token: %v", err)
-	}
+	_, err := cl.Exchange(ctx, "code", "verifier")
+	wantErr(t, err, pos.Malformed, "")
 }
 
-func TestInvalidClientIsAGrantError(t *testing.T) {
+func TestInvalidClientIsRefused(t *testing.T) {
 	f := newFixture(t)
 	tok, _ := f.sim.IssueToken(clientID, f.acct.ID)
 	wrong := ubiregi.New(ubiregi.Config{BaseURL: f.ts.URL, ClientID: clientID, ClientSecret: "wrong"})
 	_, err := wrong.Refresh(context.Background(), tok.RefreshToken)
-	var ge *ubiregi.GrantError
-	if !errors.As(err, &ge) || ge.Code != "invalid_client" || ge.Status != 401 {
+	if e := wantErr(t, err, pos.CredentialsRefused, ubiregi.ReasonInvalidClient); e.Status != 401 {
 		t.Fatalf("wrong client secret: %v", err)
 	}
 }

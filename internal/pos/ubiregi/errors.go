@@ -3,78 +3,48 @@ package ubiregi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
-// The classes of failure that carry no detail of their own.
-var (
-	// ErrUnavailable: Ubiregi could not be reached, did not answer in
-	// time, or answered 5xx or 429. Trying later may work.
-	ErrUnavailable = errors.New("ubiregi unavailable")
-	// ErrMalformed: the answer was not what the API sends (not JSON, the
-	// wrong shape, too large, a status it does not use).
-	ErrMalformed = errors.New("ubiregi answered with something unexpected")
+// Provider is this client's name in a *pos.Error.
+const Provider = "ubiregi"
+
+// The reasons this client gives a refusal (pos.Error.Reason): the token
+// endpoint's OAuth error codes (RFC 6749 §5.2) as Ubiregi sends them, and
+// the API's own refusals.
+const (
+	// ReasonInvalidGrant: an authorization code unknown, expired or used,
+	// or a refresh token revoked, rotated or expired. CredentialsRefused.
+	ReasonInvalidGrant = "invalid_grant"
+	// ReasonInvalidClient and ReasonUnauthorizedClient: the portal's own
+	// client registration was refused. CredentialsRefused.
+	ReasonInvalidClient      = "invalid_client"
+	ReasonUnauthorizedClient = "unauthorized_client"
+	// ReasonInvalidToken and ReasonTokenExpired: the API refused the
+	// access token (WWW-Authenticate: Bearer error="invalid_token"), as
+	// expired when Ubiregi adds expired=true. TokenRefused.
+	ReasonInvalidToken = "invalid_token"
+	ReasonTokenExpired = "expired"
+	// ReasonSubscription: every subscription of the account has expired
+	// (402); the API refuses it until they are renewed. CredentialsRefused.
+	ReasonSubscription = "subscription_expired"
 )
 
-// GrantError is the token endpoint refusing a request (RFC 6749 §5.2):
-// "invalid_grant" for a code that is unknown, expired or already used, or
-// a refresh token that was revoked, rotated or expired; "invalid_client"
-// for wrong client credentials.
-type GrantError struct {
-	Code   string
-	Status int
+// refusals are the OAuth error codes that refuse the grant or the client,
+// as opposed to a request the server did not understand.
+var refusals = map[string]bool{
+	ReasonInvalidGrant: true, ReasonInvalidClient: true, ReasonUnauthorizedClient: true, "access_denied": true,
 }
 
-func (e *GrantError) Error() string {
-	return fmt.Sprintf("ubiregi token endpoint refused: %s (HTTP %d)", e.Code, e.Status)
+func fail(op string, status int, class pos.Class, reason, detail string) *pos.Error {
+	return &pos.Error{Provider: Provider, Op: op, Status: status, Class: class, Reason: reason, Detail: pos.Shorten(detail)}
 }
 
-// TokenError is the API refusing the access token: 401 with
-// WWW-Authenticate: Bearer error="invalid_token", and Ubiregi's
-// expired=true when it has only expired.
-type TokenError struct {
-	Expired bool
-}
-
-func (e *TokenError) Error() string {
-	if e.Expired {
-		return "ubiregi refused the access token: expired"
-	}
-	return "ubiregi refused the access token: invalid"
-}
-
-// StatusError is any other refusal of the API: 402 when all subscriptions
-// of the account have expired, 403, 404.
-type StatusError struct {
-	Status int
-	// Reason is the first reason of the API's error body, if it had one.
-	Reason string
-}
-
-func (e *StatusError) Error() string {
-	if e.Reason != "" {
-		return fmt.Sprintf("ubiregi answered HTTP %d: %s", e.Status, e.Reason)
-	}
-	return fmt.Sprintf("ubiregi answered HTTP %d", e.Status)
-}
-
-// PaymentRequired reports whether the account's subscriptions have all
-// expired (402): the API refuses it until they are renewed.
-func (e *StatusError) PaymentRequired() bool { return e.Status == 402 }
-
-// unavailable wraps a transport failure. The cause is kept for errors.Is
-// (context.DeadlineExceeded); its text names the URL, which holds no
-// secret: tokens travel in headers and bodies only.
-func unavailable(op string, err error) error {
-	return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
-}
-
-func malformed(op, why string) error {
-	return fmt.Errorf("%s: %w: %s", op, ErrMalformed, why)
-}
+func malformed(op, why string) *pos.Error { return fail(op, 0, pos.Malformed, "", why) }
 
 // isTransport reports whether err is a failure to get an answer at all.
 func isTransport(err error) bool {

@@ -3,11 +3,13 @@ package ubiregi
 import (
 	"context"
 	"errors"
-	"fmt"
+	"regexp"
 	"strconv"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // Token is a grant as the token endpoint returns it. Lifetimes are
@@ -42,7 +44,7 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (Token, er
 	defer cancel()
 	tok, err := c.oauth.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return Token{}, tokenError("exchange the authorization code", err)
+		return Token{}, c.tokenError("exchange the authorization code", err)
 	}
 	t, err := fromOAuth(tok)
 	if err == nil && t.RefreshToken == "" {
@@ -62,7 +64,7 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (Token, error
 	// straight to the token endpoint, whatever the library's clock says.
 	tok, err := c.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err != nil {
-		return Token{}, tokenError("refresh the access token", err)
+		return Token{}, c.tokenError("refresh the access token", err)
 	}
 	return fromOAuth(tok)
 }
@@ -73,32 +75,43 @@ func (c *Client) callContext(ctx context.Context) (context.Context, context.Canc
 	return context.WithValue(ctx, oauth2.HTTPClient, c.http), cancel
 }
 
-// tokenError sorts a failure of the token endpoint into the package's
-// classes. The library's own error text may quote the response body, so
-// it is not kept.
-func tokenError(op string, err error) error {
+// tokenError sorts a failure of the token endpoint into pos's classes.
+// The library's own error text may quote the response body, so it is not
+// kept; only an OAuth error code is.
+func (c *Client) tokenError(op string, err error) error {
 	var re *oauth2.RetrieveError
 	switch {
-	case errors.As(err, &re):
-		status := 0
-		if re.Response != nil {
-			status = re.Response.StatusCode
-		}
-		switch {
-		case status >= 500 || status == 429:
-			return fmt.Errorf("%s: %w: HTTP %d", op, ErrUnavailable, status)
-		case re.ErrorCode != "":
-			return fmt.Errorf("%s: %w", op, &GrantError{Code: re.ErrorCode, Status: status})
+	case errors.As(err, &re) && re.Response != nil:
+		s := re.Response.StatusCode
+		switch class := pos.StatusClass(s); {
+		case class == pos.RateLimited:
+			e := fail(op, s, class, "", "")
+			e.RetryAfter = pos.ParseRetryAfter(re.Response.Header, c.now())
+			return e
+		case class == pos.Unavailable:
+			return fail(op, s, class, "", "")
+		case refusals[re.ErrorCode]:
+			return fail(op, s, pos.CredentialsRefused, re.ErrorCode, "")
+		case class == pos.NotFound:
+			return fail(op, s, class, "", "")
+		case oauthErrorCode.MatchString(re.ErrorCode):
+			// A request the server did not take (invalid_request,
+			// unsupported_grant_type …): ours or its model is wrong.
+			return fail(op, s, pos.Malformed, re.ErrorCode, "")
 		default:
-			return malformed(op, fmt.Sprintf("HTTP %d without an OAuth error code", status))
+			return fail(op, s, pos.Malformed, "", "no OAuth error code")
 		}
 	case isTransport(err):
-		return unavailable(op, err)
+		return pos.Transport(Provider, op, c.timeout, err)
 	default:
 		// Unparseable JSON, or a 200 without access_token.
 		return malformed(op, "not a token response")
 	}
 }
+
+// oauthErrorCode is what an OAuth error code looks like (RFC 6749
+// §5.2); anything else is not repeated in an error.
+var oauthErrorCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
 
 // fromOAuth reads the library's token, with Ubiregi's extensions.
 func fromOAuth(tok *oauth2.Token) (Token, error) {
