@@ -76,7 +76,7 @@ func TestProviderError(t *testing.T) {
 	plain := errors.New("database down")
 	told := apperr.Wrap(apperr.Conflict, ub(pos.Malformed, ""), "err.ubiregi_reauth")
 	for _, err := range []error{nil, plain, told} {
-		if got := link.ProviderError(err, link.StoredCreds); got != err {
+		if got := link.ProviderError(err, link.StoredCreds); got != err { //nolint:errorlint // the very same value must come back
 			t.Errorf("%v came back as %v", err, got)
 		}
 	}

@@ -233,7 +233,7 @@ func TestCompleteRefusals(t *testing.T) {
 	if e, ok := apperr.As(err); !ok || e.Key != "err.ubiregi_code_invalid" {
 		t.Fatalf("used code: %v", err)
 	}
-	if AuthorizeError("access_denied") != ErrDenied {
+	if !errors.Is(AuthorizeError("access_denied"), ErrDenied) {
 		t.Fatal("access_denied is not ErrDenied")
 	}
 	if e, _ := apperr.As(AuthorizeError(`<script>`)); e.Args[0] != "unknown" {

@@ -66,13 +66,15 @@ func (f *fixture) token(t *testing.T, scopes ...string) smaregi.Token {
 
 // wantErr fails unless err is a *pos.Error of Smaregi's of the class and
 // reason.
-func wantErr(t *testing.T, err error, class pos.Class, reason string) *pos.Error {
+// wantErr checks err's class and reason and returns a copy of it (a value,
+// not an error, so that callers may ignore it).
+func wantErr(t *testing.T, err error, class pos.Class, reason string) pos.Error {
 	t.Helper()
 	e, ok := pos.AsError(err)
 	if !ok || e.Provider != "smaregi" || e.Class != class || e.Reason != reason {
 		t.Fatalf("error %v, want a smaregi error of class %v, reason %q", err, class, reason)
 	}
-	return e
+	return *e
 }
 
 func TestAppTokenAndListings(t *testing.T) {
@@ -153,7 +155,7 @@ func TestAppTokenOddAnswers(t *testing.T) {
 			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", tc.ctype)
 				w.WriteHeader(tc.status)
-				fmt.Fprint(w, tc.body)
+				_, _ = fmt.Fprint(w, tc.body)
 			}))
 			defer ts.Close()
 			c := smaregi.New(smaregi.Config{IDBaseURL: ts.URL})
@@ -248,7 +250,7 @@ func TestListingsRefuseGarbage(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", tc.ctype)
-				fmt.Fprint(w, tc.body)
+				_, _ = fmt.Fprint(w, tc.body)
 			}))
 			defer ts.Close()
 			c := smaregi.New(smaregi.Config{APIBaseURL: ts.URL})
@@ -277,7 +279,7 @@ func TestListingsPage(t *testing.T) {
 			fmt.Fprintf(&b, `{"storeId":"1","terminalId":"%d","terminalName":"r","extra":null}`, i+1)
 		}
 		b.WriteString("]")
-		fmt.Fprint(w, b.String())
+		_, _ = fmt.Fprint(w, b.String())
 	}))
 	defer ts.Close()
 	c := smaregi.New(smaregi.Config{APIBaseURL: ts.URL})
@@ -339,7 +341,7 @@ func TestRetryAfterDate(t *testing.T) {
 		w.Header().Set("Retry-After", after.Add(90*time.Second).UTC().Format(http.TimeFormat))
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusTooManyRequests)
-		fmt.Fprint(w, `{"title":"Too Many Requests"}`)
+		_, _ = fmt.Fprint(w, `{"title":"Too Many Requests"}`)
 	}))
 	defer ts.Close()
 	c := smaregi.New(smaregi.Config{APIBaseURL: ts.URL, LegacyBaseURL: ts.URL, Now: func() time.Time { return after }})

@@ -88,17 +88,17 @@ func (c *Client) getJSON(ctx context.Context, op, path, accessToken string, v an
 	if len(b) > maxBody {
 		return malformed(op, "answer too large")
 	}
-	switch s := res.StatusCode; {
-	case s == http.StatusOK:
-	case s == http.StatusUnauthorized:
+	switch s := res.StatusCode; s {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
 		reason := ReasonInvalidToken
 		if p, _ := parseBearerChallenge(res.Header.Get("WWW-Authenticate")); p["expired"] == "true" {
 			reason = ReasonTokenExpired
 		}
 		return fail(op, s, pos.TokenRefused, reason, "")
-	case s == http.StatusPaymentRequired:
+	case http.StatusPaymentRequired:
 		return fail(op, s, pos.CredentialsRefused, ReasonSubscription, firstReason(b))
-	case s == http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
 		e := fail(op, s, pos.RateLimited, "", firstReason(b))
 		e.RetryAfter = pos.ParseRetryAfter(res.Header, c.now())
 		return e

@@ -89,13 +89,15 @@ func (f *fixture) consent(t *testing.T, state, verifier, decision string) url.Va
 
 // wantErr fails unless err is a *pos.Error of Ubiregi's of the class and
 // reason.
-func wantErr(t *testing.T, err error, class pos.Class, reason string) *pos.Error {
+// wantErr checks err's class and reason and returns a copy of it (a value,
+// not an error, so that callers may ignore it).
+func wantErr(t *testing.T, err error, class pos.Class, reason string) pos.Error {
 	t.Helper()
 	e, ok := pos.AsError(err)
 	if !ok || e.Provider != "ubiregi" || e.Class != class || e.Reason != reason {
 		t.Fatalf("error %v, want a ubiregi error of class %v, reason %q", err, class, reason)
 	}
-	return e
+	return *e
 }
 
 func TestExchangeReadsTheGrantAndTheAccount(t *testing.T) {
