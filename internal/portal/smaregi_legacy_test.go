@@ -166,7 +166,7 @@ func TestSeedLegacySmaregi(t *testing.T) {
 	}
 	info := e.sims.Info.Smaregi
 	for range 2 {
-		if err := demo.SeedLegacySmaregi(t.Context(), e.links, e.store, seeded.TenantID, info.ContractID, info.LegacyAccessToken); err != nil {
+		if err := demo.SeedLegacySmaregi(t.Context(), e.smaregi, e.store, seeded.TenantID, info.ContractID, info.LegacyAccessToken); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -181,7 +181,7 @@ func TestSeedLegacySmaregi(t *testing.T) {
 	if e.smaregi.PhaseOf(conns[0]) != smaregilink.PhaseUpdateRequired {
 		t.Errorf("the demo's old link past the cut-over is %s", e.smaregi.PhaseOf(conns[0]))
 	}
-	if err := demo.SeedLegacySmaregi(t.Context(), e.links, e.store, seeded.TenantID+1000, info.ContractID, info.LegacyAccessToken); err == nil {
+	if err := demo.SeedLegacySmaregi(t.Context(), e.smaregi, e.store, seeded.TenantID+1000, info.ContractID, info.LegacyAccessToken); err == nil {
 		t.Error("seeded for a tenant without the demo camera")
 	}
 }
