@@ -91,7 +91,7 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	}
 	// A Smaregi link made the old way (契約ID + アクセストークン), so the demo
 	// shows the notice and the move to the new credentials.
-	if err := demo.SeedLegacySmaregi(ctx, a.Links, a.Tenancy, seeded.TenantID,
+	if err := demo.SeedLegacySmaregi(ctx, a.Smaregi, a.Tenancy, seeded.TenantID,
 		sb.Info.Smaregi.ContractID, sb.Info.Smaregi.LegacyAccessToken); err != nil {
 		return err
 	}

@@ -105,3 +105,42 @@ func TestSmaregiImportLegacy(t *testing.T) {
 		t.Fatalf("refused imports left %d links", links)
 	}
 }
+
+// An import that fails at its second terminal leaves nothing: no link, no
+// binding, no audit entry.
+func TestSmaregiImportLegacyFailingMidwaySavesNothing(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	key, err := secret.NewKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.env["POSLINK_SECRET_KEYS"] = secret.Format(key)
+	tenant := c.id(c.ok("", "tenant", "create", "--name", "旧スマレジの店"), "tenant")
+	c.ok("", "camera", "create", "--tenant", fmt.Sprint(tenant), "--device-id", "cam-1", "--name", "レジ前")
+	c.ok("", "camera", "pos", "--device-id", "cam-1", "--on", "--usable-from", "2025-01-01")
+	for _, q := range []string{
+		`CREATE FUNCTION test_fail_binding() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'injected failure'; END; $$`,
+		`CREATE TRIGGER test_fail_binding BEFORE INSERT ON terminal_bindings FOR EACH ROW
+		WHEN (NEW.terminal_key = '1:3') EXECUTE FUNCTION test_fail_binding()`,
+	} {
+		if _, err := c.pool.Exec(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := c.snapshot()
+	_, _, err = c.run("legacy-token-0123456789abcdef\n", "smaregi", "import-legacy", "--tenant", fmt.Sprint(tenant),
+		"--contract", "skold01", "--access-token-stdin", "--bind", "1:2=cam-1", "--bind", "1:3=cam-1")
+	if err == nil {
+		t.Fatal("an import whose second binding failed succeeded")
+	}
+	var links, bindings int
+	if err := c.pool.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM pos_connections), (SELECT count(*) FROM terminal_bindings)`).
+		Scan(&links, &bindings); err != nil {
+		t.Fatal(err)
+	}
+	if links != 0 || bindings != 0 || c.snapshot() != before {
+		t.Fatalf("the failed import left %d links, %d bindings, or audit entries", links, bindings)
+	}
+}

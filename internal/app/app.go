@@ -191,6 +191,7 @@ func (a *App) maintain(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("legacy Smaregi links marked 要更新", "count", n)
 		}
+		a.Smaregi.RefreshNames(ctx)
 		select {
 		case <-ctx.Done():
 			return

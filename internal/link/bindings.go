@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -51,6 +52,21 @@ func (s *Store) UsableCameras(ctx context.Context, tenantID int64) ([]tenancy.Ca
 // belongs to the connection's POS account. The camera must be the tenant's
 // and its POS option usable today.
 func (s *Store) Bind(ctx context.Context, actor audit.Actor, tenantID, connectionID int64, t Terminal, cameraID int64) error {
+	if err := s.checkCamera(ctx, tenantID, cameraID); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		at, err := lockConnection(ctx, tx, tenantID, connectionID)
+		if err != nil {
+			return err
+		}
+		return bindTx(ctx, tx, actor, tenantID, connectionID, t, cameraID, at)
+	})
+}
+
+// checkCamera refuses a camera that is not the tenant's or whose POS option
+// is not usable today.
+func (s *Store) checkCamera(ctx context.Context, tenantID, cameraID int64) error {
 	cam, err := s.cameras.Camera(ctx, tenantID, cameraID)
 	if apperr.KindOf(err) == apperr.NotFound {
 		return &apperr.Error{Kind: apperr.Invalid, Key: "err.camera_not_found"}
@@ -64,43 +80,65 @@ func (s *Store) Bind(ctx context.Context, actor audit.Actor, tenantID, connectio
 	case tenancy.POSWaiting:
 		return ErrCameraNotUsable
 	}
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		// Lock the connection: concurrent rebinds of its terminals queue up.
-		if err := tx.QueryRow(ctx, `SELECT 1 FROM pos_connections WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-			tenantID, connectionID).Scan(new(int)); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			}
-			return fmt.Errorf("lock connection: %w", err)
+	return nil
+}
+
+// lockConnection locks a linked connection of the tenant for the rest of
+// tx, so that changes to its bindings queue up, and returns the database's
+// time once the lock is held: the moment those changes take effect. Taken
+// after the lock, it never falls before a binding that a change committed
+// before it started, whichever instance made it, so every period ends
+// after it began and the next one starts where it ended.
+func lockConnection(ctx context.Context, tx pgx.Tx, tenantID, connectionID int64) (time.Time, error) {
+	err := tx.QueryRow(ctx, `SELECT 1 FROM pos_connections WHERE tenant_id = $1 AND id = $2 AND `+linked+` FOR UPDATE`,
+		tenantID, connectionID).Scan(new(int))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, ErrNotFound
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("lock connection: %w", err)
+	}
+	return dbNow(ctx, tx)
+}
+
+// dbNow is the database's time now (not the transaction's start).
+func dbNow(ctx context.Context, tx pgx.Tx) (time.Time, error) {
+	var at time.Time
+	if err := tx.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("read database time: %w", err)
+	}
+	return at, nil
+}
+
+// bindTx binds within tx, which holds the connection's lock, as of at.
+func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connectionID int64, t Terminal, cameraID int64, at time.Time) error {
+	var current int64
+	err := tx.QueryRow(ctx, `SELECT camera_id FROM terminal_bindings
+		WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`, connectionID, t.Key).Scan(&current)
+	switch {
+	case err == nil && current == cameraID:
+		// Already so; refresh the names the provider reports.
+		_, err := tx.Exec(ctx, `UPDATE terminal_bindings SET terminal_name = $3, store_name = $4
+			WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`,
+			connectionID, t.Key, clip(t.Name, 200), clip(t.Store, 200))
+		return err
+	case err == nil:
+		if _, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = $3
+			WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`, connectionID, t.Key, at); err != nil {
+			return fmt.Errorf("end binding: %w", err)
 		}
-		var current int64
-		err := tx.QueryRow(ctx, `SELECT camera_id FROM terminal_bindings
-			WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`, connectionID, t.Key).Scan(&current)
-		switch {
-		case err == nil && current == cameraID:
-			// Already so; refresh the names the provider reports.
-			_, err := tx.Exec(ctx, `UPDATE terminal_bindings SET terminal_name = $3, store_name = $4
-				WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`,
-				connectionID, t.Key, clip(t.Name, 200), clip(t.Store, 200))
-			return err
-		case err == nil:
-			if _, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = now()
-				WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`, connectionID, t.Key); err != nil {
-				return fmt.Errorf("end binding: %w", err)
-			}
-		case !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("read binding: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO terminal_bindings
-			(tenant_id, connection_id, terminal_key, terminal_name, store_name, camera_id)
-			VALUES ($1, $2, $3, $4, $5, $6)`,
-			tenantID, connectionID, t.Key, clip(t.Name, 200), clip(t.Store, 200), cameraID); err != nil {
-			return fmt.Errorf("bind terminal: %w", err)
-		}
-		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.bind", TenantID: tenantID,
-			Target: fmt.Sprintf("connection:%d", connectionID), Details: map[string]any{
-				"terminal": t.Key, "terminal_name": t.Name, "camera_id": cameraID, "previous_camera_id": current}})
-	})
+	case !errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("read binding: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO terminal_bindings
+		(tenant_id, connection_id, terminal_key, terminal_name, store_name, camera_id, bound_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		tenantID, connectionID, t.Key, clip(t.Name, 200), clip(t.Store, 200), cameraID, at); err != nil {
+		return fmt.Errorf("bind terminal %s: %w", t.Key, err)
+	}
+	return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.bind", TenantID: tenantID,
+		Target: fmt.Sprintf("connection:%d", connectionID), Details: map[string]any{
+			"terminal": t.Key, "terminal_name": t.Name, "camera_id": cameraID, "previous_camera_id": current}})
 }
 
 // Unbind ends the bindings of the given terminals of a connection (the
@@ -108,9 +146,16 @@ func (s *Store) Bind(ctx context.Context, actor audit.Actor, tenantID, connectio
 func (s *Store) Unbind(ctx context.Context, actor audit.Actor, tenantID, connectionID int64, terminalKeys []string) (int, error) {
 	var n int
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = now()
+		at, err := lockConnection(ctx, tx, tenantID, connectionID)
+		if errors.Is(err, ErrNotFound) {
+			return nil // nothing of the tenant's to unbind
+		}
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = $4
 			WHERE tenant_id = $1 AND connection_id = $2 AND terminal_key = ANY($3) AND unbound_at IS NULL`,
-			tenantID, connectionID, terminalKeys)
+			tenantID, connectionID, terminalKeys, at)
 		if err != nil {
 			return fmt.Errorf("unbind terminals: %w", err)
 		}
@@ -122,4 +167,25 @@ func (s *Store) Unbind(ctx context.Context, actor audit.Actor, tenantID, connect
 			Target: fmt.Sprintf("connection:%d", connectionID), Details: map[string]any{"terminals": terminalKeys}})
 	})
 	return n, err
+}
+
+// RenameTerminals stores the names the provider now reports for terminals
+// and their stores on the connection's current bindings (a register may be
+// renamed; an imported link knows none), so that pages that do not ask the
+// provider show them. Ended bindings keep the names of their time. It is
+// background work: names are for display, not audited. It returns how many
+// bindings changed.
+func (s *Store) RenameTerminals(ctx context.Context, tenantID, connectionID int64, terms []Terminal) (int, error) {
+	keys, names, stores := make([]string, len(terms)), make([]string, len(terms)), make([]string, len(terms))
+	for i, t := range terms {
+		keys[i], names[i], stores[i] = t.Key, clip(t.Name, 200), clip(t.Store, 200)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE terminal_bindings b SET terminal_name = n.name, store_name = n.store
+		FROM unnest($3::text[], $4::text[], $5::text[]) AS n(key, name, store)
+		WHERE b.tenant_id = $1 AND b.connection_id = $2 AND b.unbound_at IS NULL AND b.terminal_key = n.key
+		  AND (b.terminal_name <> n.name OR b.store_name <> n.store)`, tenantID, connectionID, keys, names, stores)
+	if err != nil {
+		return 0, fmt.Errorf("rename terminals: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

@@ -36,6 +36,11 @@ const (
 	Active         Status = "active"
 	ReauthRequired Status = "reauth_required" // 要再認証: the grant was refused
 	UpdateRequired Status = "update_required" // 要更新: old credentials past the cut-over
+	// Unlinked: the owner deleted the link. The row stays, without
+	// credentials and with its bindings ended, so that the history of which
+	// camera each terminal fed survives; no list or page shows it, and a
+	// re-link of the same POS account by the same tenant revives it.
+	Unlinked Status = "unlinked"
 )
 
 // Connection is a linked POS account of a tenant. Its credentials are not
@@ -55,7 +60,15 @@ type Connection struct {
 	CredentialsVersion int
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	// LinkedAt is when the current link began: its creation, or a re-link
+	// after it was deleted.
+	LinkedAt time.Time
 }
+
+// Renewed reports whether saving the connection renewed an existing link
+// (new credentials for a link the tenant had) rather than starting one; it
+// holds for the connection Save returns.
+func (c Connection) Renewed() bool { return c.UpdatedAt.After(c.LinkedAt) }
 
 // Terminal is a register of a POS account, as the provider lists it.
 type Terminal struct {
@@ -85,4 +98,9 @@ type ConnectionInput struct {
 	// Credentials is JSON-encoded and sealed; never logged or audited.
 	Credentials     any
 	AccessExpiresAt time.Time
+	// Status is what the link starts as (empty: Active), with StatusDetail
+	// for support staff; an import of credentials already retired starts
+	// UpdateRequired.
+	Status       Status
+	StatusDetail string
 }

@@ -58,7 +58,8 @@ func (s *Store) ClaimRefresh(ctx context.Context, tenantID, id int64, d time.Dur
 	)
 	err := s.pool.QueryRow(ctx, `UPDATE pos_connections
 		SET refresh_lease_until = now() + $3 * interval '1 millisecond', refresh_lease_owner = $4
-		WHERE tenant_id = $1 AND id = $2 AND (refresh_lease_until IS NULL OR refresh_lease_until <= now())
+		WHERE tenant_id = $1 AND id = $2 AND status <> 'unlinked'
+			AND (refresh_lease_until IS NULL OR refresh_lease_until <= now())
 		RETURNING provider, external_id, credentials, credentials_version, status`,
 		tenantID, id, d.Milliseconds(), cl.owner).Scan(&p, &ext, &sealed, &cl.Version, &cl.Status)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -66,7 +67,7 @@ func (s *Store) ClaimRefresh(ctx context.Context, tenantID, id int64, d time.Dur
 		// it is now, with whatever the holder has saved meanwhile.
 		cl.owner = ""
 		err = s.pool.QueryRow(ctx, `SELECT provider, external_id, credentials, credentials_version, status
-			FROM pos_connections WHERE tenant_id = $1 AND id = $2`,
+			FROM pos_connections WHERE tenant_id = $1 AND id = $2 AND status <> 'unlinked'`,
 			tenantID, id).Scan(&p, &ext, &sealed, &cl.Version, &cl.Status)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return RefreshClaim{}, ErrNotFound
@@ -107,7 +108,7 @@ func (s *Store) RefreshRefused(ctx context.Context, actor audit.Actor, c Refresh
 			status  Status
 		)
 		err := tx.QueryRow(ctx, `SELECT credentials_version, status FROM pos_connections
-			WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, c.TenantID, c.ID).Scan(&version, &status)
+			WHERE tenant_id = $1 AND id = $2 AND status <> 'unlinked' FOR UPDATE`, c.TenantID, c.ID).Scan(&version, &status)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return ErrNotFound

@@ -45,12 +45,16 @@ var (
 )
 
 const connectionColumns = `id, tenant_id, provider, external_id, name, memo, auth_kind, status, status_detail,
-	coalesce(access_expires_at, 'epoch'::timestamptz), credentials_version, created_at, updated_at`
+	coalesce(access_expires_at, 'epoch'::timestamptz), credentials_version, created_at, updated_at, linked_at`
+
+// linked selects the connections that are linked: an unlinked one is
+// history only, and every list, page and credential read skips it.
+const linked = `status <> 'unlinked'`
 
 func scanConnection(row pgx.Row) (Connection, error) {
 	var c Connection
 	err := row.Scan(&c.ID, &c.TenantID, &c.Provider, &c.ExternalID, &c.Name, &c.Memo, &c.AuthKind, &c.Status,
-		&c.StatusDetail, &c.AccessExpiresAt, &c.CredentialsVersion, &c.CreatedAt, &c.UpdatedAt)
+		&c.StatusDetail, &c.AccessExpiresAt, &c.CredentialsVersion, &c.CreatedAt, &c.UpdatedAt, &c.LinkedAt)
 	if c.AccessExpiresAt.Unix() == 0 {
 		c.AccessExpiresAt = time.Time{}
 	}
@@ -85,52 +89,75 @@ func clip(s string, n int) string {
 }
 
 // Save links a POS account to the tenant, or updates the tenant's existing
-// link of it (new credentials, status active again) keeping its bindings.
-// The same POS account linked by another tenant is refused.
+// link of it (new credentials, status active again) keeping its bindings. A
+// link the tenant deleted is revived: its bindings stay ended, and its
+// history continues. The same POS account linked by another tenant is
+// refused with ErrOtherTenant.
 func (s *Store) Save(ctx context.Context, actor audit.Actor, tenantID int64, in ConnectionInput) (Connection, error) {
 	sealed, err := s.seal(in.Provider, in.ExternalID, in.Credentials)
 	if err != nil {
 		return Connection{}, err
 	}
+	var c Connection
+	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		c, err = s.upsert(ctx, tx, actor, tenantID, in, sealed)
+		return err
+	})
+	return c, err
+}
+
+// upsert saves the tenant's link of a POS account within tx and audits it.
+// The tenant's row of the account, linked or not, is updated in place, so
+// that one account keeps one history per tenant. The unique index of
+// linked accounts refuses a second tenant while the account is linked:
+// concurrent links of it by two tenants cannot both win.
+func (s *Store) upsert(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID int64, in ConnectionInput, sealed []byte) (Connection, error) {
 	var expires any
 	if !in.AccessExpiresAt.IsZero() {
 		expires = in.AccessExpiresAt
 	}
-	var c Connection
-	err = db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		// The insert takes the unique key's lock, so two tenants linking the
-		// same account at once cannot both win.
-		c, err = scanConnection(tx.QueryRow(ctx, `
-			INSERT INTO pos_connections (tenant_id, provider, external_id, name, memo, auth_kind, credentials, access_expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (provider, external_id) DO UPDATE
-			SET name = excluded.name, memo = excluded.memo, auth_kind = excluded.auth_kind,
-			    credentials = excluded.credentials, credentials_version = pos_connections.credentials_version + 1,
-			    access_expires_at = excluded.access_expires_at, status = 'active', status_detail = '', updated_at = now()
-			WHERE pos_connections.tenant_id = excluded.tenant_id
-			RETURNING `+connectionColumns,
-			tenantID, in.Provider, in.ExternalID, clip(in.Name, 200), clip(in.Memo, 200), in.AuthKind, sealed, expires))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrOtherTenant
-		}
-		if err != nil {
-			return fmt.Errorf("save connection: %w", err)
-		}
-		action := "link.update"
-		if c.CredentialsVersion == 1 {
-			action = "link.create"
-		}
-		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: action, TenantID: tenantID,
-			Target: fmt.Sprintf("connection:%d", c.ID), Details: map[string]any{
-				"provider": string(in.Provider), "external_id": in.ExternalID, "auth_kind": string(in.AuthKind)}})
-	})
-	return c, err
+	status := in.Status
+	if status == "" {
+		status = Active
+	}
+	c, err := scanConnection(tx.QueryRow(ctx, `
+		INSERT INTO pos_connections (tenant_id, provider, external_id, name, memo, auth_kind, credentials, access_expires_at,
+		                             status, status_detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT ON CONSTRAINT pos_connections_tenant_account_key DO UPDATE
+		SET name = excluded.name, memo = excluded.memo, auth_kind = excluded.auth_kind,
+		    credentials = excluded.credentials, credentials_version = pos_connections.credentials_version + 1,
+		    access_expires_at = excluded.access_expires_at, status = excluded.status, status_detail = excluded.status_detail,
+		    names_checked_at = NULL, updated_at = now(),
+		    linked_at = CASE WHEN pos_connections.status = 'unlinked' THEN now() ELSE pos_connections.linked_at END
+		RETURNING `+connectionColumns,
+		tenantID, in.Provider, in.ExternalID, clip(in.Name, 200), clip(in.Memo, 200), in.AuthKind, sealed, expires,
+		status, clip(in.StatusDetail, 500)))
+	if db.IsUniqueViolation(err, "pos_connections_linked_account") {
+		return Connection{}, ErrOtherTenant
+	}
+	if err != nil {
+		return Connection{}, fmt.Errorf("save connection: %w", err)
+	}
+	action := "link.create"
+	if c.Renewed() {
+		action = "link.update"
+	}
+	details := map[string]any{"provider": string(in.Provider), "external_id": in.ExternalID, "auth_kind": string(in.AuthKind)}
+	if status != Active {
+		details["status"] = string(status)
+	}
+	if err := audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: action, TenantID: tenantID,
+		Target: fmt.Sprintf("connection:%d", c.ID), Details: details}); err != nil {
+		return Connection{}, err
+	}
+	return c, nil
 }
 
 // Connections lists the tenant's connections to a provider.
 func (s *Store) Connections(ctx context.Context, tenantID int64, p Provider) ([]Connection, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+connectionColumns+` FROM pos_connections
-		WHERE tenant_id = $1 AND provider = $2 ORDER BY id`, tenantID, p)
+		WHERE tenant_id = $1 AND provider = $2 AND `+linked+` ORDER BY id`, tenantID, p)
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
 	}
@@ -140,7 +167,7 @@ func (s *Store) Connections(ctx context.Context, tenantID int64, p Provider) ([]
 // Connection returns one of the tenant's connections.
 func (s *Store) Connection(ctx context.Context, tenantID, id int64) (Connection, error) {
 	c, err := scanConnection(s.pool.QueryRow(ctx, `SELECT `+connectionColumns+` FROM pos_connections
-		WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+		WHERE tenant_id = $1 AND id = $2 AND `+linked, tenantID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Connection{}, ErrNotFound
 	}
@@ -155,7 +182,7 @@ func (s *Store) Credentials(ctx context.Context, tenantID, id int64, dst any) (i
 	var sealed []byte
 	var version int
 	err := s.pool.QueryRow(ctx, `SELECT provider, external_id, credentials, credentials_version
-		FROM pos_connections WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&p, &ext, &sealed, &version)
+		FROM pos_connections WHERE tenant_id = $1 AND id = $2 AND `+linked, tenantID, id).Scan(&p, &ext, &sealed, &version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, ErrNotFound
 	}
@@ -195,7 +222,7 @@ func (s *Store) UpdateCredentials(ctx context.Context, tenantID, id int64, versi
 	tag, err := s.pool.Exec(ctx, `UPDATE pos_connections
 		SET credentials = $4, credentials_version = credentials_version + 1, access_expires_at = $5,
 		    status = 'active', status_detail = '', updated_at = now()
-		WHERE tenant_id = $1 AND id = $2 AND credentials_version = $3`, tenantID, id, version, sealed, expires)
+		WHERE tenant_id = $1 AND id = $2 AND credentials_version = $3 AND `+linked, tenantID, id, version, sealed, expires)
 	if err != nil {
 		return fmt.Errorf("update credentials: %w", err)
 	}
@@ -210,7 +237,7 @@ func (s *Store) UpdateCredentials(ctx context.Context, tenantID, id int64, versi
 func (s *Store) SetStatus(ctx context.Context, actor audit.Actor, tenantID, id int64, st Status, detail string) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE pos_connections SET status = $3, status_detail = $4, updated_at = now()
-			WHERE tenant_id = $1 AND id = $2 AND (status <> $3 OR status_detail <> $4)`,
+			WHERE tenant_id = $1 AND id = $2 AND `+linked+` AND (status <> $3 OR status_detail <> $4)`,
 			tenantID, id, st, clip(detail, 500))
 		if err != nil {
 			return fmt.Errorf("set connection status: %w", err)
@@ -223,22 +250,34 @@ func (s *Store) SetStatus(ctx context.Context, actor audit.Actor, tenantID, id i
 	})
 }
 
-// Delete removes a connection and its bindings (the link only: cameras and
-// the camera service stay).
+// Delete is 連携解除: it forgets the connection's credentials and ends its
+// bindings (the link only: cameras and the camera service stay). Nothing is
+// deleted: the bindings are the history that transactions are matched
+// against, and a re-link of the account by the tenant continues it.
 func (s *Store) Delete(ctx context.Context, actor audit.Actor, tenantID, id int64) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		at, err := lockConnection(ctx, tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = $3
+			WHERE tenant_id = $1 AND connection_id = $2 AND unbound_at IS NULL`, tenantID, id, at)
+		if err != nil {
+			return fmt.Errorf("end bindings of connection: %w", err)
+		}
 		var p Provider
 		var ext string
-		err := tx.QueryRow(ctx, `DELETE FROM pos_connections WHERE tenant_id = $1 AND id = $2
+		err = tx.QueryRow(ctx, `UPDATE pos_connections
+			SET credentials = NULL, access_expires_at = NULL, status = 'unlinked', status_detail = '',
+			    credentials_version = credentials_version + 1, names_checked_at = NULL, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2
 			RETURNING provider, external_id`, tenantID, id).Scan(&p, &ext)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
 		if err != nil {
-			return fmt.Errorf("delete connection: %w", err)
+			return fmt.Errorf("unlink connection: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.delete", TenantID: tenantID,
-			Target: fmt.Sprintf("connection:%d", id), Details: map[string]any{"provider": string(p), "external_id": ext}})
+			Target: fmt.Sprintf("connection:%d", id), Details: map[string]any{"provider": string(p), "external_id": ext,
+				"bindings_ended": tag.RowsAffected()}})
 	})
 }
 
@@ -262,3 +301,7 @@ func ParseID(s string) (int64, bool) {
 
 // Pool is the store's database pool, for tests and the audit log.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Now is the store's clock, for the services built on it: one clock for
+// the domain.
+func (s *Store) Now() time.Time { return s.now() }

@@ -173,7 +173,7 @@ func TestBrowserSmaregiLegacyNoticeAndMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := e.sims.Info.Smaregi
-	if err := demo.SeedLegacySmaregi(t.Context(), e.links, e.store, seeded.TenantID, info.ContractID, info.LegacyAccessToken); err != nil {
+	if err := demo.SeedLegacySmaregi(t.Context(), e.smaregi, e.store, seeded.TenantID, info.ContractID, info.LegacyAccessToken); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browsertest.New(t)

@@ -119,13 +119,19 @@ func TestSmaregiLegacyLinkBeforeAndAtCutover(t *testing.T) {
 	postDone(t, f.c, connPath(conn.ID, "bind"), url.Values{"typed": {"1"}, "store_id": {"2"}, "terminal_id": {"1"},
 		"camera_id": {itoa(f.cam2.ID)}}, "新宿店 / 端末ID 1 をカメラ「入口カメラ」と連携しました。")
 
-	// The cut-over comes.
+	// The background job stores the store names the old API reports.
+	f.smaregi.RefreshNames(t.Context())
+
+	// The cut-over comes: the pages say so at once, the job stores it.
 	f.simClock.Set(time.Date(2026, 1, 24, 0, 0, 0, 0, jst))
 	if c := f.conn(t, conn.ID); f.smaregi.Pollable(c) {
 		t.Errorf("polled at the cut-over: %+v", c)
 	}
 	_, body = f.c.get("/smaregi")
 	wantContains(t, body, "要更新", "要更新: スマレジとの明細連携が停止しています", "渋谷店 / 1", "新宿店 / 1")
+	if n, err := f.smaregi.MarkRetiredLegacyLinks(t.Context()); n != 1 || err != nil {
+		t.Errorf("marked %d (%v)", n, err)
+	}
 	c = f.conn(t, conn.ID)
 	if c.Status != link.UpdateRequired {
 		t.Errorf("not marked at the cut-over: %+v", c)
@@ -143,14 +149,15 @@ func TestSmaregiLegacyLinkBeforeAndAtCutover(t *testing.T) {
 	}
 }
 
-// An old link whose token Smaregi refuses before the cut-over says so and
-// becomes 要更新.
+// An old link whose token Smaregi refuses before the cut-over says so, and
+// the background job makes it 要更新.
 func TestSmaregiLegacyLinkWithRefusedToken(t *testing.T) {
 	f := newSmaregiEnv(t)
 	f.simClock.Set(time.Date(2026, 1, 20, 12, 0, 0, 0, jst))
 	conn := f.importLegacy(t, "0000000000000000000000000000dead", "")
 	_, body := f.c.get(connPath(conn.ID, ""))
 	wantContains(t, body, "アクセストークンがスマレジに受け付けられませんでした", "レジ1", "要更新")
+	f.smaregi.RefreshNames(t.Context())
 	if c := f.conn(t, conn.ID); c.Status != link.UpdateRequired || f.smaregi.Pollable(c) {
 		t.Errorf("after the refusal: %+v", c)
 	}
@@ -166,7 +173,7 @@ func TestSeedLegacySmaregi(t *testing.T) {
 	}
 	info := e.sims.Info.Smaregi
 	for range 2 {
-		if err := demo.SeedLegacySmaregi(t.Context(), e.links, e.store, seeded.TenantID, info.ContractID, info.LegacyAccessToken); err != nil {
+		if err := demo.SeedLegacySmaregi(t.Context(), e.smaregi, e.store, seeded.TenantID, info.ContractID, info.LegacyAccessToken); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -181,7 +188,7 @@ func TestSeedLegacySmaregi(t *testing.T) {
 	if e.smaregi.PhaseOf(conns[0]) != smaregilink.PhaseUpdateRequired {
 		t.Errorf("the demo's old link past the cut-over is %s", e.smaregi.PhaseOf(conns[0]))
 	}
-	if err := demo.SeedLegacySmaregi(t.Context(), e.links, e.store, seeded.TenantID+1000, info.ContractID, info.LegacyAccessToken); err == nil {
+	if err := demo.SeedLegacySmaregi(t.Context(), e.smaregi, e.store, seeded.TenantID+1000, info.ContractID, info.LegacyAccessToken); err == nil {
 		t.Error("seeded for a tenant without the demo camera")
 	}
 }

@@ -124,7 +124,7 @@ func (s *Server) ubiregiCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := "flash.ubiregi_linked"
-	if conn.CredentialsVersion > 1 {
+	if conn.Renewed() {
 		key = "flash.ubiregi_relinked"
 	}
 	s.flash(r, "ok", i18n.T(lang, key, conn.Name))

@@ -111,8 +111,9 @@ func (s *Service) connection(ctx context.Context, tenantID, connID int64) (link.
 	return c, nil
 }
 
-// Delete removes the link of a contract and all its bindings (the cameras
-// and the camera service stay).
+// Delete removes the link of a contract: its credentials are forgotten and
+// its bindings ended, their history kept (link.Store.Delete); the cameras
+// and the camera service stay.
 func (s *Service) Delete(ctx context.Context, actor audit.Actor, tenantID, connID int64) error {
 	if _, err := s.connection(ctx, tenantID, connID); err != nil {
 		return err

@@ -30,9 +30,6 @@ func (s *Service) Bind(ctx context.Context, actor audit.Actor, tenantID, connID 
 	if err != nil {
 		return TerminalRow{}, err
 	}
-	if err := s.markIfRetired(ctx, &c); err != nil {
-		return TerminalRow{}, err
-	}
 	phase := s.PhaseOf(c)
 	if phase == PhaseUpdateRequired {
 		return TerminalRow{}, ErrUpdateFirst
@@ -164,7 +161,9 @@ type Link struct {
 	Bindings []link.Binding
 }
 
-// Links lists the tenant's Smaregi links, marking those past the cut-over.
+// Links lists the tenant's Smaregi links, each with its phase now. It
+// writes nothing: a link past the cut-over shows 要更新 by the clock, and
+// the background job stores the mark.
 func (s *Service) Links(ctx context.Context, tenantID int64) ([]Link, error) {
 	conns, err := s.links.Connections(ctx, tenantID, link.Smaregi)
 	if err != nil {
@@ -172,9 +171,6 @@ func (s *Service) Links(ctx context.Context, tenantID int64) ([]Link, error) {
 	}
 	out := make([]Link, 0, len(conns))
 	for _, c := range conns {
-		if err := s.markIfRetired(ctx, &c); err != nil {
-			return nil, err
-		}
 		b, err := s.links.Bindings(ctx, tenantID, c.ID)
 		if err != nil {
 			return nil, err
@@ -184,13 +180,10 @@ func (s *Service) Links(ctx context.Context, tenantID int64) ([]Link, error) {
 	return out, nil
 }
 
-// Link is one of the tenant's Smaregi links.
+// Link is one of the tenant's Smaregi links; like Links, it writes nothing.
 func (s *Service) Link(ctx context.Context, tenantID, connID int64) (Link, error) {
 	c, err := s.connection(ctx, tenantID, connID)
 	if err != nil {
-		return Link{}, err
-	}
-	if err := s.markIfRetired(ctx, &c); err != nil {
 		return Link{}, err
 	}
 	b, err := s.links.Bindings(ctx, tenantID, connID)

@@ -55,14 +55,20 @@ func TestPhaseAndPollable(t *testing.T) {
 // camera first, is idempotent, and never replaces client credentials.
 func TestImportLegacy(t *testing.T) {
 	f := newFixture(t, cutover.Add(-48*time.Hour))
-	wait, err := f.tenancy.CreateCamera(f.ctx, actor, f.a.ID, tenancy.CameraInput{DeviceID: "wait", Name: "wait"})
+	off, err := f.tenancy.CreateCamera(f.ctx, actor, f.a.ID, tenancy.CameraInput{DeviceID: "off", Name: "off"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, cam := range map[string]int64{"waiting camera": wait.ID, "another tenant's camera": f.camB.ID} {
+	for name, tc := range map[string]struct {
+		cam int64
+		key string
+	}{
+		"camera without the POS option": {off.ID, "err.camera_pos_off"},
+		"another tenant's camera":       {f.camB.ID, "err.camera_not_found"},
+	} {
 		_, err := f.svc.ImportLegacy(f.ctx, actor, f.a.ID, smaregilink.LegacyImport{ContractID: f.contract.ID, AccessToken: "tok",
-			Bindings: []smaregilink.LegacyBinding{{StoreID: "1", TerminalID: "1", CameraID: f.cam.ID}, {StoreID: "1", TerminalID: "2", CameraID: cam}}})
-		wantKey(t, err, "err.camera_not_usable")
+			Bindings: []smaregilink.LegacyBinding{{StoreID: "1", TerminalID: "1", CameraID: f.cam.ID}, {StoreID: "1", TerminalID: "2", CameraID: tc.cam}}})
+		wantKey(t, err, tc.key)
 		if cs, _ := f.links.Connections(f.ctx, f.a.ID, link.Smaregi); len(cs) != 0 {
 			t.Fatalf("%s: saved %v", name, cs)
 		}

@@ -56,22 +56,11 @@ func (s *Service) Pollable(c link.Connection) bool {
 // for support staff.
 const legacyRetiredDetail = "legacy Smaregi API retired: update to client ID and secret (連携情報修正)"
 
-// markIfRetired stores 要更新 on a link on the old token past the cut-over,
-// so that support staff and the poller see it without computing it.
-func (s *Service) markIfRetired(ctx context.Context, c *link.Connection) error {
-	if c.AuthKind != link.LegacyToken || c.Status == link.UpdateRequired || !s.pastCutover() {
-		return nil
-	}
-	if err := s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, link.UpdateRequired, legacyRetiredDetail); err != nil {
-		return err
-	}
-	c.Status, c.StatusDetail = link.UpdateRequired, legacyRetiredDetail
-	return nil
-}
-
 // MarkRetiredLegacyLinks marks every link still on the old token 要更新,
-// across tenants, once the cut-over has passed; for a periodic job (the
-// pages also mark each link they show). It returns how many it marked.
+// across tenants, once the cut-over has passed, so that support staff and
+// the poller see it stored; for a periodic job. Pages do not mark: they
+// derive the phase from the clock (PhaseOf), and a GET writes nothing. It
+// returns how many it marked.
 func (s *Service) MarkRetiredLegacyLinks(ctx context.Context) (int, error) {
 	if !s.pastCutover() {
 		return 0, nil

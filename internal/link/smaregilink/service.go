@@ -24,8 +24,10 @@ type Config struct {
 	// token are 要更新 from then on (the zero time: already stopped).
 	LegacyCutover time.Time
 	HTTPClient    *http.Client
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// Now is the clock of the cut-over and of cached tokens (nil: the link
+	// store's).
+	Now    func() time.Time
+	Logger *slog.Logger
 	// Timeout bounds each call to Smaregi (0: smaregi.DefaultTimeout, or
 	// HTTPClient's own timeout when that is shorter). A person waits on it.
 	Timeout time.Duration
@@ -45,7 +47,7 @@ type Service struct {
 // New returns the service.
 func New(cfg Config, links *link.Store) *Service {
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = links.Now
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -73,7 +75,3 @@ type credentials struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 	AccessToken  string `json:"access_token,omitempty"`
 }
-
-// LegacyCredentials are the sealed credentials of a link on the old access
-// token, for code that saves such links without the service (the demo seed).
-func LegacyCredentials(accessToken string) any { return credentials{AccessToken: accessToken} }

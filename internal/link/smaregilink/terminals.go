@@ -58,12 +58,11 @@ type Terminals struct {
 // with the old API's store names, for one on the old token before the
 // cut-over; from its bindings alone once it is 要更新. A failure to reach
 // Smaregi is not an error: it is in Problem, and the bindings are listed.
+// It writes nothing: the rows show the names Smaregi reports now, and the
+// background job (RefreshNames) stores them on the bindings.
 func (s *Service) Terminals(ctx context.Context, tenantID, connID int64) (Terminals, error) {
 	c, err := s.connection(ctx, tenantID, connID)
 	if err != nil {
-		return Terminals{}, err
-	}
-	if err := s.markIfRetired(ctx, &c); err != nil {
 		return Terminals{}, err
 	}
 	bindings, err := s.links.Bindings(ctx, tenantID, connID)
@@ -81,30 +80,7 @@ func (s *Service) Terminals(ctx context.Context, tenantID, connID int64) (Termin
 		out.Stores, out.Source = stores, source
 	}
 	out.Rows = mergeRows(out.Stores, listed, bindings)
-	s.refreshNames(ctx, c, out.Rows, bindings)
 	return out, nil
-}
-
-// refreshNames stores the store and register names Smaregi reports on the
-// bindings that hold others (an imported link knows none; a register may
-// be renamed), so that the list, which does not ask Smaregi, shows them.
-// Names are for display only: a failure is logged, not shown.
-func (s *Service) refreshNames(ctx context.Context, c link.Connection, rows []TerminalRow, bindings []link.Binding) {
-	bound := map[string]link.Binding{}
-	for _, b := range bindings {
-		bound[b.Terminal.Key] = b
-	}
-	for _, r := range rows {
-		b, ok := bound[r.Key()]
-		if !ok || (r.StoreName == b.Terminal.Store && r.TerminalName == b.Terminal.Name) || r.StoreName == "" {
-			continue
-		}
-		// Binding a register to the camera it already feeds only renames it.
-		t := link.Terminal{Key: r.Key(), Name: r.TerminalName, Store: r.StoreName}
-		if err := s.links.Bind(ctx, systemActor, c.TenantID, c.ID, t, b.CameraID); err != nil {
-			s.log.WarnContext(ctx, "smaregi: refresh terminal names", "connection_id", c.ID, "terminal", r.Key(), "err", err)
-		}
-	}
 }
 
 // ask lists the contract's stores and registers as the link's phase
@@ -137,8 +113,9 @@ func (s *Service) ask(ctx context.Context, c link.Connection, phase Phase) ([]sm
 
 // problem turns a failed listing into the owner's message. Credentials
 // that Smaregi refuses will not start working by themselves: the link is
-// then marked 要更新, so that it is not polled until 連携情報修正.
-// An internal failure (the database) comes back as fatal instead.
+// then 要更新 in c, which the page shows; the background job (RefreshNames)
+// stores the mark, so that it is not polled until 連携情報修正.
+// An internal failure comes back as fatal instead.
 func (s *Service) problem(ctx context.Context, c *link.Connection, err error) (shown, fatal error) {
 	shown = s.userError(ctx, c.ExternalID, err, storedCreds)
 	if _, ok := apperr.As(shown); !ok {
@@ -147,9 +124,6 @@ func (s *Service) problem(ctx context.Context, c *link.Connection, err error) (s
 	if pos.HasReason(err, smaregi.ReasonCredentials) || pos.HasReason(err, smaregi.ReasonLegacyToken) ||
 		pos.HasReason(err, smaregi.ReasonLegacyRetired) {
 		detail := "Smaregi refused the stored credentials: " + err.Error()
-		if serr := s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, link.UpdateRequired, detail); serr != nil {
-			return nil, serr
-		}
 		c.Status, c.StatusDetail = link.UpdateRequired, detail
 	}
 	return shown, nil

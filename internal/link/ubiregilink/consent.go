@@ -75,6 +75,6 @@ func (s *Service) Complete(ctx context.Context, actor audit.Actor, tenantID int6
 	}
 	s.devices.put(tenantID, conn.ID, terminalsOf(acct))
 	s.log.InfoContext(ctx, "ubiregi account linked", "tenant_id", tenantID, "connection_id", conn.ID,
-		"account_id", acct.ID, "relinked", conn.CredentialsVersion > 1)
+		"account_id", acct.ID, "relinked", conn.Renewed())
 	return conn, nil
 }
