@@ -46,7 +46,7 @@ func TestMigrateEmptyDatabaseThenIdempotent(t *testing.T) {
 	if v, err := db.AppliedVersion(ctx, pool); err != nil || v != latest {
 		t.Fatalf("applied version %d (%v), want %d", v, err, latest)
 	}
-	for _, table := range []string{"tenants", "users", "cameras", "sessions", "audit_log", "login_failures"} {
+	for _, table := range []string{"tenants", "users", "cameras", "sessions", "audit_log", "login_attempts"} {
 		var ok bool
 		if err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, table).Scan(&ok); err != nil || !ok {
 			t.Errorf("table %s missing after migrate (%v)", table, err)

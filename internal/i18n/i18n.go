@@ -79,8 +79,8 @@ func Has(key string) bool {
 
 // The catalogues are kept in one file per feature; T reads them merged.
 var (
-	jaParts = []map[string]string{ja, jaUbiregi, jaSmaregi}
-	enParts = []map[string]string{en, enUbiregi, enSmaregi}
+	jaParts = []map[string]string{ja, jaUbiregi, jaSmaregi, jaAuth}
+	enParts = []map[string]string{en, enUbiregi, enSmaregi, enAuth}
 	jaAll   = merge(jaParts)
 	enAll   = merge(enParts)
 )
