@@ -75,7 +75,11 @@ func TestConcurrentMigrateIsSafe(t *testing.T) {
 		}
 		total += applied[i]
 	}
-	latest, _ := db.LatestVersion()
+	// Counted, not the latest version: version numbers may have gaps.
+	st, err := db.MigrationStatus(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	pool, err := db.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +89,8 @@ func TestConcurrentMigrateIsSafe(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
-	if int64(rows) != latest || int64(total) != latest {
-		t.Fatalf("versions recorded %d, applied in total %d; want %d each", rows, total, latest)
+	if rows != len(st) || total != len(st) {
+		t.Fatalf("versions recorded %d, applied in total %d; want %d each", rows, total, len(st))
 	}
 }
 
