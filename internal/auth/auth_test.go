@@ -37,7 +37,7 @@ type fixture struct {
 
 // newFixture is an Authenticator with DefaultPolicy on a fresh database
 // holding one owner.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	pool := dbtest.New(t)
 	store := tenancy.NewStore(pool, time.Now, time.UTC)
