@@ -64,7 +64,6 @@ var ja = map[string]string{
 	"err.date_invalid":       "日付を YYYY-MM-DD の形式で入力してください。",
 	"err.login_invalid":      "メールアドレスまたはパスワードが正しくありません。",
 	"err.login_disabled":     "このアカウントは利用停止中です。サポートセンターにお問い合わせください。",
-	"err.login_throttled":    "ログインの失敗が続いたため、一時的にログインを制限しています。%d分後にもう一度お試しください。",
 
 	"support.tenants.title":        "テナント一覧",
 	"support.tenants.desc":         "カメラクラウド設定: テナント、オーナー（カメラのオーナーアカウント）、カメラを登録し、カメラごとにPOSレジ連携オプションを設定します。",
@@ -255,7 +254,6 @@ var en = map[string]string{
 	"err.date_invalid":       "Enter a date as YYYY-MM-DD.",
 	"err.login_invalid":      "The e-mail address or password is incorrect.",
 	"err.login_disabled":     "This account is suspended. Please contact the support center.",
-	"err.login_throttled":    "Too many failed logins: logging in is paused for now. Try again in %d minutes.",
 
 	"support.tenants.title":        "Tenants",
 	"support.tenants.desc":         "Camera cloud settings: register tenants, their owners (the camera owner accounts) and cameras, and set each camera's POS link option.",

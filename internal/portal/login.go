@@ -3,6 +3,7 @@ package portal
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/auth"
@@ -38,11 +39,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	f := views.Form{Values: map[string]string{"email": email, "next": r.PostForm.Get("next")}}
 
 	u, err := s.deps.Auth.Login(r.Context(), email, pw, s.clientIP(r))
-	var throttled *auth.ThrottledError
-	switch {
-	case errors.As(err, &throttled):
-		w.Header().Set("Retry-After", itoa(int(throttled.RetryAfter.Seconds())+1))
-		f.Error = i18n.T(lang, "err.login_throttled", throttled.Minutes())
+	switch ae, _ := apperr.As(err); {
+	case ae != nil && ae.Kind == apperr.Throttled:
+		w.Header().Set("Retry-After", itoa(int((ae.RetryAfter+time.Second-1)/time.Second)))
+		f.Error = i18n.T(lang, ae.Key, ae.Args...)
 		s.renderLogin(w, r, http.StatusTooManyRequests, f)
 		return
 	case errors.Is(err, auth.ErrInvalidCredentials):
