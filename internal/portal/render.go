@@ -42,7 +42,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 
 // errorPage is the HTML side of the one error function (httpx.Responder).
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, a httpx.Answer) {
-	s.render(w, r, a.Status, views.ErrorPage(basePage(r, a.Title), a.Status, a.Message))
+	s.render(w, r, a.Status, views.ErrorPage(basePage(r, a.Title), a.Message))
 }
 
 // respond answers the request with err (see httpx.Responder.Respond).

@@ -141,17 +141,10 @@ func (s *Server) ubiregiConn(w http.ResponseWriter, r *http.Request) (link.Conne
 	return ownedByPath(s, w, r, "connID", s.deps.Ubiregi.Connection)
 }
 
-// ubiregiForm reads the connection ID of the URL and the posted form; when
-// it answers false it has already answered (404, or 400 for a bad body).
-func (s *Server) ubiregiForm(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, ok := s.pathID(w, r, "connID")
-	return id, ok && s.parseForm(w, r)
-}
-
 // ubiregiBind is 更新 on a row: the terminal feeds the chosen camera.
 func (s *Server) ubiregiBind(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.ubiregiForm(w, r)
-	if !ok {
+	id, ok := s.pathID(w, r, "connID")
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	terminal := r.PostForm.Get("terminal")
@@ -199,8 +192,8 @@ func (s *Server) ubiregiUnbindConfirm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) ubiregiUnbind(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.ubiregiForm(w, r)
-	if !ok {
+	id, ok := s.pathID(w, r, "connID")
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	n, err := s.deps.Ubiregi.Unbind(r.Context(), actor(r), currentUser(r.Context()).TenantID, id, r.PostForm["terminal"])
