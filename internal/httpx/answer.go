@@ -43,14 +43,6 @@ var kinds = map[apperr.Kind]struct {
 	apperr.Internal:     {http.StatusInternalServerError, "internal"},
 }
 
-// StatusOf is the HTTP status that answers an error of kind k.
-func StatusOf(k apperr.Kind) int {
-	if m, ok := kinds[k]; ok {
-		return m.status
-	}
-	return http.StatusInternalServerError
-}
-
 // Explain logs err and makes it an answer. An error that is not an
 // *apperr.Error, or is of kind Internal, is a failure of poslink: it is
 // logged in full and answered with the request ID only, never its text.
@@ -62,9 +54,14 @@ func (rs *Responder) Explain(r *http.Request, err error) Answer {
 		log.Error("request failed", "err", err)
 		return rs.answer(r, apperr.Internal, "err.internal", []any{id}, nil, 0)
 	}
+	// A dependency down is worth a look; a mistyped form or a stale link
+	// is everyday.
 	level := slog.LevelInfo
-	if e.Kind == apperr.Unavailable {
+	switch e.Kind {
+	case apperr.Unavailable:
 		level = slog.LevelWarn
+	case apperr.Invalid, apperr.NotFound:
+		level = slog.LevelDebug
 	}
 	log.Log(r.Context(), level, "answered with error", "reason", e.Key, "err", err)
 	return rs.answer(r, e.Kind, e.Key, e.Args, e.Fields, e.RetryAfter)

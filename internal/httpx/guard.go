@@ -58,8 +58,8 @@ func LimitBody(n int64) func(http.Handler) http.Handler {
 	}
 }
 
-// ErrCrossOrigin refuses a state-changing request from another origin.
-var ErrCrossOrigin = apperr.New(apperr.Forbidden, "err.cross_origin")
+// errCrossOrigin refuses a state-changing request from another origin.
+var errCrossOrigin = apperr.New(apperr.Forbidden, "err.cross_origin")
 
 // CrossOrigin refuses state-changing requests that a browser marks as
 // coming from another origin (Sec-Fetch-Site, else Origin). No GET changes
@@ -69,7 +69,7 @@ func (rs *Responder) CrossOrigin(next http.Handler) http.Handler {
 	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		Logger(r.Context()).Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
 			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
-		rs.Respond(w, r, ErrCrossOrigin)
+		rs.Respond(w, r, errCrossOrigin)
 	}))
 	return p.Handler(next)
 }

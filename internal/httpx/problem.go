@@ -7,9 +7,9 @@ import (
 	"slices"
 )
 
-// ProblemTypeBase prefixes every problem type: a relative URI reference, so
+// problemTypeBase prefixes every problem type: a relative URI reference, so
 // that the types do not depend on where poslink is served.
-const ProblemTypeBase = "/problems/"
+const problemTypeBase = "/problems/"
 
 // Problem is an application/problem+json document (RFC 9457) with
 // poslink's extension members.
@@ -34,7 +34,7 @@ type FieldProblem struct {
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, a Answer) {
-	p := Problem{Type: ProblemTypeBase + a.Type, Title: a.Title, Status: a.Status, Detail: a.Message,
+	p := Problem{Type: problemTypeBase + a.Type, Title: a.Title, Status: a.Status, Detail: a.Message,
 		Instance: r.URL.Path, RequestID: a.RequestID}
 	if a.RetryAfter > 0 {
 		p.RetryAfter = retrySeconds(a)
