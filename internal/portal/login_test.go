@@ -122,8 +122,9 @@ func TestLoginThrottling(t *testing.T) {
 		t.Fatalf("after 5 failures: status %d, want 429", res.StatusCode)
 	}
 	wantContains(t, body, "一時的にログインを制限しています", "15分後")
-	if res.Header.Get("Retry-After") == "" {
-		t.Error("no Retry-After header")
+	// The wait in whole seconds, up to the 15 minutes of the window.
+	if secs, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || secs < 1 || secs > 15*60 {
+		t.Errorf("Retry-After %q", res.Header.Get("Retry-After"))
 	}
 	// Another account from another address is not affected.
 	e.owner(t, tn.ID, "other@shop.example", ownerPW)

@@ -3,26 +3,30 @@ package portal
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/a-h/templ"
 
-	"github.com/poslink/poslink/internal/apperr"
-	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/web/views"
 )
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// page builds the layout data of a page titled by the i18n key titleKey.
+// page builds the layout data of a page titled by the i18n key titleKey,
+// with the flash message left by the previous request.
 func (s *Server) page(r *http.Request, titleKey string, args ...any) views.Page {
-	lang := langOf(r.Context())
-	p := views.Page{Lang: lang, Title: i18n.T(lang, titleKey, args...), Path: r.URL.Path}
+	p := basePage(r, text(r, titleKey, args...))
+	if msg := s.sessions.PopString(r.Context(), sessFlashText); msg != "" {
+		p.Flash = &views.Flash{Kind: s.sessions.PopString(r.Context(), sessFlashKind), Text: msg}
+	}
+	return p
+}
+
+// basePage is the layout data that needs no session: error pages are
+// shown also where the session is not loaded (a refused cross-origin post,
+// a panic), and leave the flash for the next real page.
+func basePage(r *http.Request, title string) views.Page {
+	p := views.Page{Lang: langOf(r.Context()), Title: title, Path: r.URL.Path}
 	if u := currentUser(r.Context()); u != nil {
 		p.User = &views.User{Email: u.Email, Staff: u.Role == "staff", TenantName: u.TenantName}
-	}
-	if text := s.sessions.PopString(r.Context(), sessFlashText); text != "" {
-		p.Flash = &views.Flash{Kind: s.sessions.PopString(r.Context(), sessFlashKind), Text: text}
 	}
 	return p
 }
@@ -32,76 +36,31 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if err := c.Render(r.Context(), w); err != nil {
-		s.logger(r.Context()).Error("render page", "err", err)
+		httpx.Logger(r.Context()).Error("render page", "err", err)
 	}
 }
 
-// statusOf maps an error kind to the HTTP status that answers it.
-func statusOf(k apperr.Kind) int {
-	switch k {
-	case apperr.Invalid:
-		return http.StatusBadRequest
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.Conflict:
-		return http.StatusConflict
-	case apperr.Unauthorized:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.Throttled:
-		return http.StatusTooManyRequests
-	case apperr.Unavailable:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
-	}
+// errorPage is the HTML side of the one error function (httpx.Responder).
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, a httpx.Answer) {
+	s.render(w, r, a.Status, views.ErrorPage(basePage(r, a.Title), a.Message))
 }
 
-// fail answers a request with the error page for err.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := apperr.As(err)
-	if !ok || e.Kind == apperr.Internal {
-		s.serverError(w, r, err)
-		return
-	}
-	status := statusOf(e.Kind)
-	p := s.page(r, "error.title_"+itoa(status))
-	s.render(w, r, status, views.ErrorPage(p, status, p.T(e.Key, e.Args...)))
+// respond answers the request with err (see httpx.Responder.Respond).
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, err error) {
+	s.answers.Respond(w, r, err)
 }
 
-// serverError logs err and answers with a page that shows the request ID,
-// never the error itself.
-func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.logger(r.Context()).Error("request failed", "err", err)
-	lang := langOf(r.Context())
-	id, _ := r.Context().Value(ctxRequestID).(string)
-	p := views.Page{Lang: lang, Title: i18n.T(lang, "error.title_500"), Path: r.URL.Path}
-	s.render(w, r, http.StatusInternalServerError, views.ErrorPage(p, 500, i18n.T(lang, "err.internal", id)))
+// respondForm answers a refused form: show renders it again with the
+// answer's status and messages (see httpx.Responder.RespondForm).
+func (s *Server) respondForm(w http.ResponseWriter, r *http.Request, err error, show httpx.FormFunc) {
+	s.answers.RespondForm(w, r, err, show)
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, apperr.New(apperr.NotFound, "err.not_found"))
-}
-
-func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	p := s.page(r, "error.title_405")
-	s.render(w, r, http.StatusMethodNotAllowed, views.ErrorPage(p, 405, p.T("err.method_not_allowed")))
-}
-
-// formFromError turns a validation error into messages on the form; ok is
-// false when err is not about the form's fields.
-func formFromError(lang i18n.Lang, f *views.Form, err error) bool {
-	e, ok := apperr.As(err)
-	if !ok || len(e.Fields) == 0 {
-		return false
-	}
-	f.Errors = make(map[string]string, len(e.Fields))
-	for field, key := range e.Fields {
-		f.Errors[field] = i18n.T(lang, key)
-	}
-	f.Error = i18n.T(lang, e.Key, e.Args...)
-	return true
+// withAnswer is f carrying the answer's messages: the whole form's and
+// each field's.
+func withAnswer(f views.Form, a httpx.Answer) views.Form {
+	f.Error, f.Errors = a.Message, a.Fields
+	return f
 }
 
 // ownedByPath loads what the URL's ID parameter names within the session's
@@ -110,14 +69,13 @@ func formFromError(lang i18n.Lang, f *views.Form, err error) bool {
 func ownedByPath[T any](s *Server, w http.ResponseWriter, r *http.Request, param string,
 	load func(ctx context.Context, tenantID, id int64) (T, error)) (T, bool) {
 	var zero T
-	id, ok := pathID(r, param)
+	id, ok := s.pathID(w, r, param)
 	if !ok {
-		s.notFound(w, r)
 		return zero, false
 	}
 	v, err := load(r.Context(), currentUser(r.Context()).TenantID, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.respond(w, r, err)
 		return zero, false
 	}
 	return v, true

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/auth"
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
@@ -50,15 +51,20 @@ type Deps struct {
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
 // Server is the portal's HTTP handler.
 type Server struct {
 	cfg      Config
 	deps     Deps
-	log      *slog.Logger
 	sessions *scs.SessionManager
-	router   chi.Router
+	// answers turns every error into the answer of the request's route
+	// group: the error page or form message here, problem+json on a JSON
+	// group.
+	answers *httpx.Responder
+	router  chi.Router
 }
 
 // New builds the portal's handler.
@@ -73,10 +79,15 @@ func New(cfg Config, deps Deps) *Server {
 	sm.Cookie.Secure = cfg.SecureCookies
 	// A session cookie, not a persistent one: closing the browser logs out.
 	sm.Cookie.Persist = false
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, sessions: sm}
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		s.serverError(w, r, err)
+	if deps.Now == nil {
+		deps.Now = time.Now
 	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, deps: deps, sessions: sm}
+	s.answers = &httpx.Responder{Text: text, Page: s.errorPage}
+	sm.ErrorFunc = s.answers.Respond
 	s.router = s.routes()
 	return s
 }
@@ -85,16 +96,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(s.requestLog, s.recoverPanic, securityHeaders)
-	r.Get("/healthz", s.healthz)
-	r.Get("/readyz", s.readyz)
-	r.Handle("/static/*", staticHandler(web.Static))
-	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	// The language comes first, so that every answer, a panic's included,
+	// is in the reader's language.
+	r.Use(httpx.Start(s.deps.Logger), language, s.answers.Recover, httpx.SecurityHeaders)
+	r.With(httpx.Quiet).Get("/healthz", s.healthz)
+	r.With(httpx.Quiet).Get("/readyz", s.readyz)
+	r.With(httpx.Quiet).Handle("/static/*", staticHandler(web.Static))
+	r.With(httpx.Quiet).Get("/favicon.ico", http.NotFound)
 
+	// The HTML pages. A JSON API mounts its own group with httpx.JSON and
+	// the same guards, and gets the same error model as problem+json.
 	r.Group(func(r chi.Router) {
-		r.Use(s.csrf, limitBody, s.sessions.LoadAndSave, s.language, s.loadUser)
-		r.NotFound(s.notFound)
-		r.MethodNotAllowed(s.methodNotAllowed)
+		r.Use(s.answers.CrossOrigin, httpx.LimitBody(maxBodyBytes), s.sessions.LoadAndSave, s.loadUser)
+		r.NotFound(s.answers.NotFound)
+		r.MethodNotAllowed(s.answers.MethodNotAllowed)
 		r.Post("/lang", s.setLanguage)
 		r.Get("/login", s.loginPage)
 		r.Post("/login", s.login)

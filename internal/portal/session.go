@@ -41,14 +41,14 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		u, err := s.deps.Tenancy.User(r.Context(), id)
 		if apperr.KindOf(err) == apperr.NotFound || (err == nil && (u.Disabled || u.SessionEpoch != s.sessions.GetInt(r.Context(), sessEpoch))) {
 			if err := s.sessions.Destroy(r.Context()); err != nil {
-				s.serverError(w, r, err)
+				s.respond(w, r, err)
 				return
 			}
 			next.ServeHTTP(w, r)
 			return
 		}
 		if err != nil {
-			s.serverError(w, r, err)
+			s.respond(w, r, err)
 			return
 		}
 		su := &sessionUser{User: u, TenantName: s.sessions.GetString(r.Context(), sessTenantName)}
@@ -76,7 +76,7 @@ func (s *Server) requireRole(role tenancy.Role) func(http.Handler) http.Handler 
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if currentUser(r.Context()).Role != role {
-				s.fail(w, r, apperr.New(apperr.Forbidden, "err.forbidden"))
+				s.respond(w, r, apperr.New(apperr.Forbidden, "err.forbidden"))
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -90,11 +90,4 @@ func (s *Server) requireOwner(next http.Handler) http.Handler {
 
 func (s *Server) requireStaff(next http.Handler) http.Handler {
 	return s.requireRole(tenancy.RoleStaff)(next)
-}
-
-// flash keeps a message for the next page the user sees. text is already
-// translated.
-func (s *Server) flash(r *http.Request, kind, text string) {
-	s.sessions.Put(r.Context(), sessFlashKind, kind)
-	s.sessions.Put(r.Context(), sessFlashText, text)
 }

@@ -165,28 +165,35 @@ func TestSmaregiDelete(t *testing.T) {
 	f.bind(t, conn.ID, "1", "1", f.cam.ID)
 	f.bind(t, conn.ID, "1", "2", f.cam2.ID)
 	f.bind(t, conn.ID, "2", "1", f.cam2.ID)
-	path := connPath(conn.ID, "delete")
+	unbind := connPath(conn.ID, "unbind")
 
+	// The trash icon asks first, on a page of its own (a GET: nothing changes).
 	before := f.linkCounts(t)
-	res, body := f.c.postForm(path, url.Values{"terminal": {"1:2", "2:1", "9:9"}})
+	res, body := f.c.get(unbind + "?" + url.Values{"terminal": {"1:2", "2:1", "9:9"}}.Encode())
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("confirmation: %d", res.StatusCode)
 	}
 	wantContains(t, body, "次の連携設定を削除します。よろしいですか？", "渋谷店 / 2", "新宿店 / 1", "削除する",
-		`name="confirm" value="yes"`, "サービス自体は解約にはなりません")
+		`action="`+unbind+`"`, `name="terminal" value="1:2"`, `name="terminal" value="2:1"`, "サービス自体は解約にはなりません")
 	wantNotContains(t, "the confirmation", body, "渋谷店 / 1", "9:9")
 	if after := f.linkCounts(t); after != before {
 		t.Errorf("the confirmation changed something: %s, then %s", before, after)
 	}
-	postDone(t, f.c, path, url.Values{"terminal": {"1:2", "2:1"}, "confirm": {"yes"}}, "2 件の連携設定を削除しました。")
+	postDone(t, f.c, unbind, url.Values{"terminal": {"1:2", "2:1"}}, "2 件の連携設定を削除しました。")
 	if got := f.bindings(t, f.tenant.ID, conn.ID); got != "1:1→"+itoa(f.cam.ID) {
 		t.Errorf("bindings %s", got)
 	}
-	postDone(t, f.c, path, url.Values{"confirm": {"yes"}}, "削除する連携設定のチェックボックスを選んでください。")
+	// Nothing ticked, or only rows the link does not have.
+	wantContains(t, getFollow(t, f.c, unbind), "削除する連携設定のチェックボックスを選んでください。")
+	wantContains(t, getFollow(t, f.c, unbind+"?terminal=9:9"), "削除する連携設定のチェックボックスを選んでください。")
 
-	_, body = f.c.postForm(path, url.Values{"scope": {"link"}})
+	// この連携を削除: the whole link, after its own confirmation.
+	res, body = f.c.get(connPath(conn.ID, "delete"))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("link delete confirmation: %d", res.StatusCode)
+	}
 	wantContains(t, body, "契約ID "+demoContract+" の連携を削除します（端末 1 台とカメラの連携を含みます）。")
-	postDone(t, f.c, path, url.Values{"scope": {"link"}, "confirm": {"yes"}}, "契約ID "+demoContract+" の連携を削除しました。")
+	postDone(t, f.c, connPath(conn.ID, "delete"), url.Values{}, "契約ID "+demoContract+" の連携を削除しました。")
 	if ls, err := f.smaregi.Links(t.Context(), f.tenant.ID); err != nil || len(ls) != 0 {
 		t.Errorf("%d links left (%v)", len(ls), err)
 	}

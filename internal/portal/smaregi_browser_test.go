@@ -141,7 +141,7 @@ func TestBrowserSmaregiAddBindAndEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, browsertest.Click(ctx, `input[name="terminal"][value="2:1"]`))
-	if _, err := browsertest.Submit(ctx, `form[action$="/delete"] button.btn-danger`); err != nil {
+	if _, err := browsertest.Submit(ctx, `form[action$="/unbind"] button.btn-danger`); err != nil {
 		t.Fatal(err)
 	}
 	confirm, err := browsertest.Text(ctx, "main .card")
@@ -149,7 +149,7 @@ func TestBrowserSmaregiAddBindAndEdit(t *testing.T) {
 		t.Fatalf("confirmation %q (%v)", confirm, err)
 	}
 	browsertest.Screenshot(t, ctx, "delete-confirm")
-	if _, err := browsertest.Submit(ctx, `form[action$="/delete"] button.btn-danger`); err != nil {
+	if _, err := browsertest.Submit(ctx, `main form[method="post"] button.btn-danger`); err != nil {
 		t.Fatal(err)
 	}
 	if flash, _ := browsertest.Text(ctx, ".flash-ok"); !strings.Contains(flash, "1 件の連携設定を削除しました") {

@@ -4,59 +4,97 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/web/views"
 )
 
-// smaregiDelete is the trash icon: without confirm=yes it asks (on a page
-// of its own, no JavaScript needed), with it it deletes the ticked rows'
-// links (terminal=…) or the whole link of the contract (scope=link).
+// smaregiUnbindConfirm is the confirmation step of the trash icon: the
+// ticked rows of the link (a key the link does not have is left out), and
+// the button that deletes their links.
+func (s *Server) smaregiUnbindConfirm(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.smaregiLink(w, r)
+	if !ok {
+		return
+	}
+	ticked := r.URL.Query()["terminal"]
+	v, err := s.smaregiDeleteView(r, l, func(key string) bool { return slices.Contains(ticked, key) })
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
+	if len(v.Rows) == 0 {
+		s.redirectFlash(w, r, views.SmaregiLinkURL(l.Conn.ID), flashError, text(r, "smaregi.err.select_rows"))
+		return
+	}
+	v.Lead, v.Action = text(r, "smaregi.del.rows"), views.SmaregiURL(l.Conn.ID, "unbind")
+	s.render(w, r, http.StatusOK, views.DeleteConfirmPage(s.page(r, "smaregi.del.title"), v))
+}
+
+// smaregiUnbind deletes the ticked rows' links; the contract stays linked.
+func (s *Server) smaregiUnbind(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r, "connID")
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	n, err := s.deps.Smaregi.Unbind(r.Context(), actor(r), currentUser(r.Context()).TenantID, id, r.PostForm["terminal"])
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
+	s.redirectFlash(w, r, views.SmaregiLinkURL(id), flashOK, text(r, "flash.smaregi_unbound", n))
+}
+
+// smaregiDeleteConfirm is the confirmation step of この連携を削除: the link
+// of the contract with all its rows.
+func (s *Server) smaregiDeleteConfirm(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.smaregiLink(w, r)
+	if !ok {
+		return
+	}
+	v, err := s.smaregiDeleteView(r, l, func(string) bool { return true })
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
+	v.Lead, v.Action, v.Terminals = text(r, "smaregi.del.link", l.Conn.ExternalID, len(v.Rows)), views.SmaregiURL(l.Conn.ID, "delete"), nil
+	s.render(w, r, http.StatusOK, views.DeleteConfirmPage(s.page(r, "smaregi.del.title"), v))
+}
+
+// smaregiDelete removes the link of the contract; the cameras stay.
 func (s *Server) smaregiDelete(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.smaregiLink(w, r)
-	if !ok || !s.smaregiParseForm(w, r) {
+	if !ok {
 		return
 	}
-	lang := langOf(r.Context())
-	whole := r.PostForm.Get("scope") == "link"
-	cams, err := s.deps.Tenancy.Cameras(r.Context(), l.Conn.TenantID)
+	if err := s.deps.Smaregi.Delete(r.Context(), actor(r), l.Conn.TenantID, l.Conn.ID); err != nil {
+		s.respond(w, r, err)
+		return
+	}
+	s.redirectFlash(w, r, "/smaregi", flashOK, text(r, "flash.smaregi_deleted", l.Conn.ExternalID))
+}
+
+// smaregiDeleteView is the confirmation page of a delete with the link's
+// rows that keep says, to be completed with its lead and action.
+func (s *Server) smaregiDeleteView(r *http.Request, l smaregilink.Link, keep func(key string) bool) (views.DeleteConfirm, error) {
+	v := views.DeleteConfirm{
+		Columns: []string{text(r, "smaregi.col_contract"), text(r, "smaregi.col_terminal"), text(r, "smaregi.col_camera")},
+		Notes:   []string{text(r, "smaregi.cancel_note")}, Submit: text(r, "smaregi.del.submit"),
+		CancelURL: views.SmaregiLinkURL(l.Conn.ID), Cancel: text(r, "smaregi.form.back"),
+	}
+	labels, err := s.cameraLabelsOf(r, l.Conn.TenantID)
 	if err != nil {
-		s.serverError(w, r, err)
-		return
+		return v, err
 	}
-	v := views.SmaregiDelete{Link: s.smaregiLinkView(lang, l, camerasByID(cams)), Whole: whole}
-	rows := v.Link.Rows
-	if !whole {
-		// Only rows the link has: a key typed into the form is ignored.
-		ticked := r.PostForm["terminal"]
-		rows = slices.DeleteFunc(slices.Clone(rows), func(b views.SmaregiBindingRow) bool { return !slices.Contains(ticked, b.Key) })
-		if len(rows) == 0 {
-			s.flash(r, "error", i18n.T(lang, "smaregi.err.select_rows"))
-			http.Redirect(w, r, "/smaregi#link-"+smaregiItoa(l.Conn.ID), http.StatusSeeOther)
-			return
+	for _, row := range s.smaregiLinkView(r, l, labels).Rows {
+		if !keep(row.Key) {
+			continue
 		}
-	}
-	v.Rows = rows
-	if r.PostForm.Get("confirm") != "yes" {
-		s.render(w, r, http.StatusOK, views.SmaregiDeleteConfirm(s.page(r, "smaregi.del.title"), v))
-		return
-	}
-	actor := smaregiActor(r)
-	if whole {
-		if err := s.deps.Smaregi.Delete(r.Context(), actor, l.Conn.TenantID, l.Conn.ID); err != nil {
-			s.fail(w, r, err)
-			return
+		terminal := text(r, "smaregi.terminal_cell", row.StoreName, row.TerminalID)
+		if row.TerminalName != "" {
+			terminal += "（" + row.TerminalName + "）"
 		}
-		s.smaregiDone(w, r, "/smaregi", i18n.T(lang, "flash.smaregi_deleted", l.Conn.ExternalID))
-		return
+		v.Rows = append(v.Rows, []views.Cell{{Text: l.Conn.ExternalID, Mono: true}, {Text: terminal}, {Text: row.Camera}})
+		v.Terminals = append(v.Terminals, row.Key)
 	}
-	keys := make([]string, len(rows))
-	for i, row := range rows {
-		keys[i] = row.Key
-	}
-	n, err := s.deps.Smaregi.Unbind(r.Context(), actor, l.Conn.TenantID, l.Conn.ID, keys)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.smaregiDone(w, r, "/smaregi#link-"+smaregiItoa(l.Conn.ID), i18n.T(lang, "flash.smaregi_unbound", n))
+	return v, nil
 }

@@ -3,7 +3,7 @@ package portal
 import (
 	"net/http"
 
-	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/web/views"
@@ -29,22 +29,19 @@ func (s *Server) smaregiNew(w http.ResponseWriter, r *http.Request) {
 // smaregiAdd checks the credentials with Smaregi and links the contract,
 // then shows its terminals to pick cameras for.
 func (s *Server) smaregiAdd(w http.ResponseWriter, r *http.Request) {
-	if !s.smaregiParseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	in := smaregiInput(r)
-	c, err := s.deps.Smaregi.Add(r.Context(), smaregiActor(r), currentUser(r.Context()).TenantID, in)
+	c, err := s.deps.Smaregi.Add(r.Context(), actor(r), currentUser(r.Context()).TenantID, in)
 	if err != nil {
-		f := smaregiCredForm(in)
-		status, ok := smaregiFormError(langOf(r.Context()), &f, err)
-		if !ok {
-			s.serverError(w, r, err)
-			return
-		}
-		s.render(w, r, status, views.SmaregiNew(s.page(r, "smaregi.new.title"), views.SmaregiCredentials{Form: f}))
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			f := withAnswer(smaregiCredForm(in), a)
+			s.render(w, r, a.Status, views.SmaregiNew(s.page(r, "smaregi.new.title"), views.SmaregiCredentials{Form: f}))
+		})
 		return
 	}
-	s.smaregiDone(w, r, smaregiPath(c.ID, ""), i18n.T(langOf(r.Context()), "flash.smaregi_added", c.ExternalID))
+	s.redirectFlash(w, r, views.SmaregiURL(c.ID, ""), flashOK, text(r, "flash.smaregi_added", c.ExternalID))
 }
 
 // smaregiEdit is 連携情報修正: the client ID as stored, the secret as *****.
@@ -55,7 +52,7 @@ func (s *Server) smaregiEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	clientID, err := s.deps.Smaregi.ClientID(r.Context(), l.Conn.TenantID, l.Conn.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
 	f := views.Form{Values: map[string]string{"client_id": clientID, "memo": l.Conn.Memo}}
@@ -66,29 +63,23 @@ func (s *Server) smaregiEdit(w http.ResponseWriter, r *http.Request) {
 // them) once Smaregi accepted them; the bindings stay.
 func (s *Server) smaregiUpdate(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.smaregiLink(w, r)
-	if !ok || !s.smaregiParseForm(w, r) {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	in := smaregiInput(r)
-	c, err := s.deps.Smaregi.UpdateCredentials(r.Context(), smaregiActor(r), l.Conn.TenantID, l.Conn.ID, in)
+	c, err := s.deps.Smaregi.UpdateCredentials(r.Context(), actor(r), l.Conn.TenantID, l.Conn.ID, in)
 	if err != nil {
-		f := smaregiCredForm(in)
-		status, ok := smaregiFormError(langOf(r.Context()), &f, err)
-		if !ok {
-			s.serverError(w, r, err)
-			return
-		}
-		s.renderSmaregiEdit(w, r, status, l, f)
+		s.respondForm(w, r, err, func(a httpx.Answer) { s.renderSmaregiEdit(w, r, a.Status, l, withAnswer(smaregiCredForm(in), a)) })
 		return
 	}
 	key := "flash.smaregi_updated"
 	if l.Conn.AuthKind == link.LegacyToken {
 		key = "flash.smaregi_migrated"
 	}
-	s.smaregiDone(w, r, "/smaregi#link-"+smaregiItoa(c.ID), i18n.T(langOf(r.Context()), key, c.ExternalID))
+	s.redirectFlash(w, r, views.SmaregiLinkURL(c.ID), flashOK, text(r, key, c.ExternalID))
 }
 
 func (s *Server) renderSmaregiEdit(w http.ResponseWriter, r *http.Request, status int, l smaregilink.Link, f views.Form) {
-	v := s.smaregiLinkView(langOf(r.Context()), l, nil)
+	v := s.smaregiLinkView(r, l, nil)
 	s.render(w, r, status, views.SmaregiEdit(s.page(r, "smaregi.edit.title"), views.SmaregiCredentials{Form: f, Link: &v}))
 }

@@ -35,7 +35,8 @@ func TestSmaregiOtherTenantsLinksAreNotFound(t *testing.T) {
 	}
 
 	before := f.linkCounts(t)
-	for _, p := range []string{connPath(theirs.ID, ""), connPath(theirs.ID, "edit"), "/smaregi/0", "/smaregi/x", "/smaregi/99999"} {
+	for _, p := range []string{connPath(theirs.ID, ""), connPath(theirs.ID, "edit"), connPath(theirs.ID, "unbind") + "?terminal=1:1",
+		connPath(theirs.ID, "delete"), "/smaregi/0", "/smaregi/x", "/smaregi/99999"} {
 		res, body := f.c.get(p)
 		if res.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: %d", p, res.StatusCode)
@@ -43,10 +44,10 @@ func TestSmaregiOtherTenantsLinksAreNotFound(t *testing.T) {
 		wantNotContains(t, p, body, "skother01", "よその契約")
 	}
 	posts := map[string]url.Values{
-		connPath(theirs.ID, "bind"):         {"store_id": {"1"}, "terminal_id": {"2"}, "camera_id": {itoa(f.cam.ID)}},
-		connPath(theirs.ID, "edit"):         {"client_id": {f.creds(t).Get("client_id")}, "client_secret": {f.creds(t).Get("client_secret")}},
-		connPath(theirs.ID, "delete"):       {"terminal": {"1:1"}, "confirm": {"yes"}},
-		connPath(theirs.ID, "delete") + "?": {"scope": {"link"}, "confirm": {"yes"}},
+		connPath(theirs.ID, "bind"):   {"store_id": {"1"}, "terminal_id": {"2"}, "camera_id": {itoa(f.cam.ID)}},
+		connPath(theirs.ID, "edit"):   {"client_id": {f.creds(t).Get("client_id")}, "client_secret": {f.creds(t).Get("client_secret")}},
+		connPath(theirs.ID, "unbind"): {"terminal": {"1:1"}},
+		connPath(theirs.ID, "delete"): {},
 	}
 	for p, form := range posts {
 		res, _ := f.c.postForm(p, form)
@@ -59,7 +60,7 @@ func TestSmaregiOtherTenantsLinksAreNotFound(t *testing.T) {
 	}
 	// My own link's delete form with the other link's terminal keys only
 	// deletes rows of mine.
-	postDone(t, f.c, connPath(mine.ID, "delete"), url.Values{"terminal": {"1:1"}, "confirm": {"yes"}}, "1 件の連携設定を削除しました")
+	postDone(t, f.c, connPath(mine.ID, "unbind"), url.Values{"terminal": {"1:1"}}, "1 件の連携設定を削除しました")
 	if got := f.bindings(t, other.ID, theirs.ID); got != "1:1→"+itoa(otherCam.ID) {
 		t.Errorf("the other tenant's bindings: %s", got)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/i18n"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
@@ -15,9 +16,8 @@ import (
 
 // smaregiTerminals lists the contract's registers to pick cameras for.
 func (s *Server) smaregiTerminals(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "connID")
+	id, ok := s.pathID(w, r, "connID")
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
 	s.renderSmaregiTerminals(w, r, http.StatusOK, id, views.Form{}, views.Form{})
@@ -26,46 +26,37 @@ func (s *Server) smaregiTerminals(w http.ResponseWriter, r *http.Request) {
 // smaregiBind makes a register feed a camera: a row's 追加 or 更新, or the
 // 端末IDを入力して追加 form (typed=1), whose errors it shows on that form.
 func (s *Server) smaregiBind(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "connID")
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	if !s.smaregiParseForm(w, r) {
+	id, ok := s.pathID(w, r, "connID")
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	cameraID, _ := link.ParseID(r.PostForm.Get("camera_id"))
 	in := smaregilink.BindInput{StoreID: r.PostForm.Get("store_id"), TerminalID: r.PostForm.Get("terminal_id"), CameraID: cameraID}
 	tenantID := currentUser(r.Context()).TenantID
-	row, err := s.deps.Smaregi.Bind(r.Context(), smaregiActor(r), tenantID, id, in)
-	lang := langOf(r.Context())
+	row, err := s.deps.Smaregi.Bind(r.Context(), actor(r), tenantID, id, in)
 	if err != nil {
-		var bind, typed views.Form
-		f := &bind
-		if r.PostForm.Get("typed") != "" {
-			typed.Values = map[string]string{"store_id": in.StoreID, "terminal_id": in.TerminalID, "camera_id": r.PostForm.Get("camera_id")}
-			f = &typed
-		}
-		status, ok := smaregiFormError(lang, f, err)
-		if !ok || status == http.StatusNotFound {
-			s.fail(w, r, err)
-			return
-		}
-		if f == &bind {
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			if r.PostForm.Get("typed") != "" {
+				typed := views.Form{Values: map[string]string{"store_id": in.StoreID, "terminal_id": in.TerminalID,
+					"camera_id": r.PostForm.Get("camera_id")}}
+				s.renderSmaregiTerminals(w, r, a.Status, id, views.Form{}, withAnswer(typed, a))
+				return
+			}
 			// A row has no fields to put the messages on: they join the
 			// page's message.
-			for _, k := range slices.Sorted(maps.Keys(bind.Errors)) {
-				bind.Error += " " + bind.Errors[k]
+			bind := views.Form{Error: a.Message}
+			for _, k := range slices.Sorted(maps.Keys(a.Fields)) {
+				bind.Error += " " + a.Fields[k]
 			}
-		}
-		s.renderSmaregiTerminals(w, r, status, id, bind, typed)
+			s.renderSmaregiTerminals(w, r, a.Status, id, bind, views.Form{})
+		})
 		return
 	}
 	camName := ""
 	if c, err := s.deps.Tenancy.Camera(r.Context(), tenantID, row.CameraID); err == nil {
 		camName = c.Name
 	}
-	s.smaregiDone(w, r, smaregiPath(id, ""), i18n.T(lang, "flash.smaregi_bound", row.StoreName, row.TerminalID, camName))
+	s.redirectFlash(w, r, views.SmaregiURL(id, ""), flashOK, text(r, "flash.smaregi_bound", row.StoreName, row.TerminalID, camName))
 }
 
 // renderSmaregiTerminals shows the terminal page; the forms carry a
@@ -74,24 +65,25 @@ func (s *Server) renderSmaregiTerminals(w http.ResponseWriter, r *http.Request, 
 	tenantID := currentUser(r.Context()).TenantID
 	ts, err := s.deps.Smaregi.Terminals(r.Context(), tenantID, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
 	cams, err := s.deps.Tenancy.Cameras(r.Context(), tenantID)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
 	lang := langOf(r.Context())
 	v := views.SmaregiTerminals{
-		Link:   s.smaregiLinkView(lang, smaregilink.Link{Conn: ts.Conn, Phase: ts.Phase}, nil),
+		Link:   s.smaregiLinkView(r, smaregilink.Link{Conn: ts.Conn, Phase: ts.Phase}, nil),
 		Source: string(ts.Source), Bind: bind, Typed: typed,
 		Cameras: smaregiCameraChoices(lang, cams, ts.Rows, s.deps.Tenancy.Today()),
 	}
 	if ts.Problem != nil {
-		var pf views.Form
-		if _, ok := smaregiFormError(lang, &pf, ts.Problem); ok && pf.Error != bind.Error && pf.Error != typed.Error {
-			v.Problem = pf.Error
+		// Why Smaregi could not list the registers; the page is shown
+		// anyway, without the message twice when a refused form says it.
+		if msg := s.answers.Explain(r, ts.Problem).Message; msg != bind.Error && msg != typed.Error {
+			v.Problem = msg
 		}
 	}
 	for _, st := range ts.Stores {
@@ -119,7 +111,7 @@ func smaregiCameraChoices(lang i18n.Lang, cams []tenancy.Camera, rows []smaregil
 		if !usable && !bound[c.ID] {
 			continue
 		}
-		label := smaregiCameraLabel(lang, c)
+		label := cameraLabel(c)
 		if !usable {
 			label = i18n.T(lang, "smaregi.terms.camera_off", label)
 		}

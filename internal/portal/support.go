@@ -2,14 +2,11 @@ package portal
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/poslink/poslink/internal/apperr"
-	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/tenancy"
-	"github.com/poslink/poslink/web/views"
 )
 
 // supportRoutes is the support staff console: tenants, their owners and
@@ -21,8 +18,8 @@ func (s *Server) supportRoutes(r chi.Router) {
 	// A subrouter made by Route inside a Group does not inherit these, and
 	// would answer with chi's plain-text pages; the nested Route below
 	// inherits them from here.
-	r.NotFound(s.notFound)
-	r.MethodNotAllowed(s.methodNotAllowed)
+	r.NotFound(s.answers.NotFound)
+	r.MethodNotAllowed(s.answers.MethodNotAllowed)
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/support/tenants", http.StatusSeeOther)
 	})
@@ -43,45 +40,19 @@ func (s *Server) supportRoutes(r chi.Router) {
 	r.Get("/audit", s.supportAudit)
 }
 
-// supportActor is the logged-in staff member, as the audit log names them.
-func supportActor(r *http.Request) audit.Actor {
-	u := currentUser(r.Context())
-	return audit.Actor{UserID: u.ID, Label: u.Email}
-}
-
 // supportTenant loads the tenant named in the URL; when it answers false
 // it has already answered the request (404 for a bad or unknown ID).
 func (s *Server) supportTenant(w http.ResponseWriter, r *http.Request) (tenancy.Tenant, bool) {
-	id, ok := pathID(r, "tenantID")
+	id, ok := s.pathID(w, r, "tenantID")
 	if !ok {
-		s.notFound(w, r)
 		return tenancy.Tenant{}, false
 	}
 	t, err := s.deps.Tenancy.GetTenant(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.respond(w, r, err)
 		return tenancy.Tenant{}, false
 	}
 	return t, true
-}
-
-// supportParseForm reads a POSTed form; a body too large or malformed is a 400.
-func (s *Server) supportParseForm(w http.ResponseWriter, r *http.Request) bool {
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errBadRequest)
-		return false
-	}
-	return true
-}
-
-// supportFormError puts err's field messages on f and returns the status to
-// re-render the form with. ok is false when err is not about the form (a
-// vanished tenant, a database failure): the caller then answers with fail.
-func supportFormError(r *http.Request, f *views.Form, err error) (status int, ok bool) {
-	if !formFromError(langOf(r.Context()), f, err) {
-		return 0, false
-	}
-	return statusOf(apperr.KindOf(err)), true
 }
 
 // supportFieldError is a form error on one field, for checks made in the handler
@@ -89,12 +60,3 @@ func supportFormError(r *http.Request, f *views.Form, err error) (status int, ok
 func supportFieldError(field, key string) error {
 	return &apperr.Error{Kind: apperr.Invalid, Key: "err.form_invalid", Fields: map[string]string{field: key}}
 }
-
-// supportDone flashes text and sends the browser to path with 303, so that
-// reloading the next page does not send the form again.
-func (s *Server) supportDone(w http.ResponseWriter, r *http.Request, path, text string) {
-	s.flash(r, "ok", text)
-	http.Redirect(w, r, path, http.StatusSeeOther)
-}
-
-func supportTenantPath(id int64) string { return "/support/tenants/" + strconv.FormatInt(id, 10) }

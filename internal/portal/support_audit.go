@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/audit"
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/i18n"
 	"github.com/poslink/poslink/web/views"
 )
@@ -35,13 +35,13 @@ func (s *Server) supportAudit(w http.ResponseWriter, r *http.Request) {
 	// person's typing mistake.
 	before, ok := supportQueryID(q.Get("before"))
 	if !ok {
-		s.fail(w, r, errBadRequest)
+		s.respond(w, r, httpx.ErrBadRequest)
 		return
 	}
 	entries, err := audit.List(r.Context(), s.deps.Pool,
 		audit.Filter{TenantID: tenantID, BeforeID: before, Limit: supportAuditPageSize + 1})
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
 	if tenantID != 0 {
@@ -52,17 +52,17 @@ func (s *Server) supportAudit(w http.ResponseWriter, r *http.Request) {
 		case apperr.KindOf(err) == apperr.NotFound:
 			l.Scope = i18n.T(lang, "support.audit.for_tenant_id", tenantID)
 		default:
-			s.serverError(w, r, err)
+			s.respond(w, r, err)
 			return
 		}
 	}
 	more := len(entries) > supportAuditPageSize
 	if more {
 		entries = entries[:supportAuditPageSize]
-		l.OlderURL = supportAuditURL(tenantID, entries[len(entries)-1].ID)
+		l.OlderURL = views.SupportAuditURL(tenantID, entries[len(entries)-1].ID)
 	}
 	if before != 0 {
-		l.NewestURL = supportAuditURL(tenantID, 0)
+		l.NewestURL = views.SupportAuditURL(tenantID, 0)
 	}
 	for _, e := range entries {
 		l.Rows = append(l.Rows, views.AuditRow{ID: e.ID, At: p.Time(e.At, s.cfg.Location), Actor: e.Actor.Label,
@@ -80,20 +80,6 @@ func supportQueryID(s string) (int64, bool) {
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
 	return id, err == nil && id > 0
-}
-
-func supportAuditURL(tenantID, before int64) string {
-	v := url.Values{}
-	if tenantID != 0 {
-		v.Set("tenant", strconv.FormatInt(tenantID, 10))
-	}
-	if before != 0 {
-		v.Set("before", strconv.FormatInt(before, 10))
-	}
-	if len(v) == 0 {
-		return "/support/audit"
-	}
-	return "/support/audit?" + v.Encode()
 }
 
 // supportActionName translates an action; one without a translation (added
@@ -116,11 +102,11 @@ func supportTargetURL(e audit.Entry) string {
 	}
 	switch {
 	case kind == "tenant":
-		return supportTenantPath(id)
+		return views.SupportTenantURL(id)
 	case kind == "camera" && e.TenantID != 0:
-		return supportTenantPath(e.TenantID) + "/cameras/" + idText
+		return views.SupportCameraURL(e.TenantID, id)
 	case kind == "user" && e.TenantID != 0:
-		return supportTenantPath(e.TenantID) + "#owners"
+		return views.SupportTenantURL(e.TenantID) + "#owners"
 	}
 	return ""
 }

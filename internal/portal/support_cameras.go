@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
 )
@@ -28,22 +28,20 @@ func supportCameraForm(in tenancy.CameraInput) views.Form {
 // switch it on.
 func (s *Server) supportCameraCreate(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.supportTenant(w, r)
-	if !ok || !s.supportParseForm(w, r) {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	in := supportCameraInput(r)
-	c, err := s.deps.Tenancy.CreateCamera(r.Context(), supportActor(r), t.ID, in)
+	c, err := s.deps.Tenancy.CreateCamera(r.Context(), actor(r), t.ID, in)
 	if err != nil {
 		f := supportCameraForm(in)
-		status, ok := supportFormError(r, &f, err)
-		if !ok {
-			s.fail(w, r, err)
-			return
-		}
-		s.renderTenantDetail(w, r, status, t, tenantForms{camera: &f})
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			f = withAnswer(f, a)
+			s.renderTenantDetail(w, r, a.Status, t, tenantForms{camera: &f})
+		})
 		return
 	}
-	s.supportDone(w, r, supportTenantPath(t.ID)+"#cameras", i18n.T(langOf(r.Context()), "flash.camera_created", c.Name))
+	s.redirectFlash(w, r, views.SupportTenantURL(t.ID)+"#cameras", flashOK, text(r, "flash.camera_created", c.Name))
 }
 
 // supportCamera loads the tenant and the camera named in the URL; a camera
@@ -54,14 +52,13 @@ func (s *Server) supportCamera(w http.ResponseWriter, r *http.Request) (tenancy.
 	if !ok {
 		return t, tenancy.Camera{}, false
 	}
-	id, ok := pathID(r, "cameraID")
+	id, ok := s.pathID(w, r, "cameraID")
 	if !ok {
-		s.notFound(w, r)
 		return t, tenancy.Camera{}, false
 	}
 	c, err := s.deps.Tenancy.Camera(r.Context(), t.ID, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.respond(w, r, err)
 		return t, c, false
 	}
 	return t, c, true
@@ -78,52 +75,47 @@ func (s *Server) supportCameraPage(w http.ResponseWriter, r *http.Request) {
 // supportCameraUpdate saves the camera form (device ID, name, model).
 func (s *Server) supportCameraUpdate(w http.ResponseWriter, r *http.Request) {
 	t, c, ok := s.supportCamera(w, r)
-	if !ok || !s.supportParseForm(w, r) {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	in := supportCameraInput(r)
-	if err := s.deps.Tenancy.UpdateCamera(r.Context(), supportActor(r), t.ID, c.ID, in); err != nil {
+	if err := s.deps.Tenancy.UpdateCamera(r.Context(), actor(r), t.ID, c.ID, in); err != nil {
 		f := supportCameraForm(in)
-		status, ok := supportFormError(r, &f, err)
-		if !ok {
-			s.fail(w, r, err)
-			return
-		}
-		s.renderCameraEdit(w, r, status, t, c, &f, nil)
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			f = withAnswer(f, a)
+			s.renderCameraEdit(w, r, a.Status, t, c, &f, nil)
+		})
 		return
 	}
 	name := strings.TrimSpace(in.Name) // as the store saved it
-	s.supportDone(w, r, supportTenantPath(t.ID)+"#cameras", i18n.T(langOf(r.Context()), "flash.camera_updated", name))
+	s.redirectFlash(w, r, views.SupportTenantURL(t.ID)+"#cameras", flashOK, text(r, "flash.camera_updated", name))
 }
 
 // supportCameraPOS switches the camera's POS option on from a date, or off.
 func (s *Server) supportCameraPOS(w http.ResponseWriter, r *http.Request) {
 	t, c, ok := s.supportCamera(w, r)
-	if !ok || !s.supportParseForm(w, r) {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	choice, dateText := r.PostForm.Get("pos"), r.PostForm.Get("pos_usable_from")
 	enabled, from, err := supportParsePOS(choice, dateText)
 	if err == nil {
-		err = s.deps.Tenancy.SetPOSOption(r.Context(), supportActor(r), t.ID, c.ID, enabled, from)
+		err = s.deps.Tenancy.SetPOSOption(r.Context(), actor(r), t.ID, c.ID, enabled, from)
 	}
 	if err != nil {
 		f := views.Form{Values: map[string]string{"pos": choice, "pos_usable_from": dateText}}
-		status, ok := supportFormError(r, &f, err)
-		if !ok {
-			s.fail(w, r, err)
-			return
-		}
-		s.renderCameraEdit(w, r, status, t, c, nil, &f)
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			f = withAnswer(f, a)
+			s.renderCameraEdit(w, r, a.Status, t, c, nil, &f)
+		})
 		return
 	}
-	lang := langOf(r.Context())
-	text := i18n.T(lang, "flash.pos_off", c.Name)
+	msg := text(r, "flash.pos_off", c.Name)
 	if enabled {
 		// The date as the pages write it in this language.
-		text = i18n.T(lang, "flash.pos_on", c.Name, views.Page{Lang: lang}.Date(from))
+		msg = text(r, "flash.pos_on", c.Name, views.Page{Lang: langOf(r.Context())}.Date(from))
 	}
-	s.supportDone(w, r, supportTenantPath(t.ID)+"#cameras", text)
+	s.redirectFlash(w, r, views.SupportTenantURL(t.ID)+"#cameras", flashOK, msg)
 }
 
 // supportParsePOS reads the POS option form: "on" needs a date, "off" ignores

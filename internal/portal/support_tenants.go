@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
 )
@@ -22,7 +22,7 @@ func (s *Server) renderTenantList(w http.ResponseWriter, r *http.Request, status
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	tenants, err := s.deps.Tenancy.ListTenants(r.Context(), q, supportTenantLimit+1)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
 	l := views.TenantList{Query: q, Limit: supportTenantLimit, Add: add}
@@ -39,22 +39,20 @@ func (s *Server) renderTenantList(w http.ResponseWriter, r *http.Request, status
 // supportTenantCreate is テナントを追加; the new tenant's page comes next,
 // where its owners and cameras are added.
 func (s *Server) supportTenantCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.supportParseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	name := r.PostForm.Get("name")
-	t, err := s.deps.Tenancy.CreateTenant(r.Context(), supportActor(r), tenancy.TenantInput{Name: name})
+	t, err := s.deps.Tenancy.CreateTenant(r.Context(), actor(r), tenancy.TenantInput{Name: name})
 	if err != nil {
 		f := views.Form{Values: map[string]string{"name": name}}
-		status, ok := supportFormError(r, &f, err)
-		if !ok {
-			s.fail(w, r, err)
-			return
-		}
-		s.renderTenantList(w, r, status, f)
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			f = withAnswer(f, a)
+			s.renderTenantList(w, r, a.Status, f)
+		})
 		return
 	}
-	s.supportDone(w, r, supportTenantPath(t.ID), i18n.T(langOf(r.Context()), "flash.tenant_created", t.Name))
+	s.redirectFlash(w, r, views.SupportTenantURL(t.ID), flashOK, text(r, "flash.tenant_created", t.Name))
 }
 
 func (s *Server) supportTenantDetail(w http.ResponseWriter, r *http.Request) {
@@ -68,23 +66,21 @@ func (s *Server) supportTenantDetail(w http.ResponseWriter, r *http.Request) {
 // supportTenantRename is テナント名の変更.
 func (s *Server) supportTenantRename(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.supportTenant(w, r)
-	if !ok || !s.supportParseForm(w, r) {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	name := r.PostForm.Get("name")
-	err := s.deps.Tenancy.RenameTenant(r.Context(), supportActor(r), t.ID, tenancy.TenantInput{Name: name})
+	err := s.deps.Tenancy.RenameTenant(r.Context(), actor(r), t.ID, tenancy.TenantInput{Name: name})
 	if err != nil {
 		f := views.Form{Values: map[string]string{"name": name}}
-		status, ok := supportFormError(r, &f, err)
-		if !ok {
-			s.fail(w, r, err)
-			return
-		}
-		s.renderTenantDetail(w, r, status, t, tenantForms{rename: &f})
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			f = withAnswer(f, a)
+			s.renderTenantDetail(w, r, a.Status, t, tenantForms{rename: &f})
+		})
 		return
 	}
 	// The store saved the name trimmed; it was valid, so trimming is all.
-	s.supportDone(w, r, supportTenantPath(t.ID), i18n.T(langOf(r.Context()), "flash.tenant_renamed", strings.TrimSpace(name)))
+	s.redirectFlash(w, r, views.SupportTenantURL(t.ID), flashOK, text(r, "flash.tenant_renamed", strings.TrimSpace(name)))
 }
 
 // tenantForms are the tenant page's forms when one of them was refused;
@@ -101,12 +97,12 @@ type tenantForms struct {
 func (s *Server) renderTenantDetail(w http.ResponseWriter, r *http.Request, status int, t tenancy.Tenant, forms tenantForms) {
 	owners, err := s.deps.Tenancy.Owners(r.Context(), t.ID)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
 	cams, err := s.deps.Tenancy.Cameras(r.Context(), t.ID)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
 	d := views.TenantDetail{ID: t.ID, Name: t.Name, Created: t.CreatedAt.In(s.cfg.Location),

@@ -3,7 +3,7 @@ package portal
 import (
 	"net/http"
 
-	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
 )
@@ -12,38 +12,35 @@ import (
 // in to the portal for this tenant.
 func (s *Server) supportOwnerCreate(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.supportTenant(w, r)
-	if !ok || !s.supportParseForm(w, r) {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	in := tenancy.UserInput{Email: r.PostForm.Get("email"), DisplayName: r.PostForm.Get("display_name"),
 		Password: r.PostForm.Get("password")}
-	u, err := s.deps.Tenancy.CreateOwner(r.Context(), supportActor(r), t.ID, in)
+	u, err := s.deps.Tenancy.CreateOwner(r.Context(), actor(r), t.ID, in)
 	if err != nil {
 		// The password is never sent back into the page.
 		f := views.Form{Values: map[string]string{"email": in.Email, "display_name": in.DisplayName}}
-		status, ok := supportFormError(r, &f, err)
-		if !ok {
-			s.fail(w, r, err)
-			return
-		}
-		s.renderTenantDetail(w, r, status, t, tenantForms{owner: &f})
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			f = withAnswer(f, a)
+			s.renderTenantDetail(w, r, a.Status, t, tenantForms{owner: &f})
+		})
 		return
 	}
-	s.supportDone(w, r, supportTenantPath(t.ID)+"#owners", i18n.T(langOf(r.Context()), "flash.owner_created", u.Email))
+	s.redirectFlash(w, r, views.SupportTenantURL(t.ID)+"#owners", flashOK, text(r, "flash.owner_created", u.Email))
 }
 
 // supportOwner loads the owner named in the URL within tenant t; when it
 // answers false it has already answered the request (404 for a bad ID, a
 // staff user or another tenant's user).
 func (s *Server) supportOwner(w http.ResponseWriter, r *http.Request, t tenancy.Tenant) (tenancy.User, bool) {
-	id, ok := pathID(r, "userID")
+	id, ok := s.pathID(w, r, "userID")
 	if !ok {
-		s.notFound(w, r)
 		return tenancy.User{}, false
 	}
 	u, err := s.deps.Tenancy.TenantOwner(r.Context(), t.ID, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.respond(w, r, err)
 		return tenancy.User{}, false
 	}
 	return u, true
@@ -68,11 +65,11 @@ func (s *Server) supportOwnerSetDisabled(disabled bool) http.HandlerFunc {
 		}
 		// The check above and this change are not one transaction; that is
 		// safe because an owner never moves to another tenant.
-		if err := s.deps.Tenancy.SetUserDisabled(r.Context(), supportActor(r), u.ID, disabled); err != nil {
-			s.fail(w, r, err)
+		if err := s.deps.Tenancy.SetUserDisabled(r.Context(), actor(r), u.ID, disabled); err != nil {
+			s.respond(w, r, err)
 			return
 		}
-		s.supportDone(w, r, supportTenantPath(t.ID)+"#owners", i18n.T(langOf(r.Context()), flash, u.Email))
+		s.redirectFlash(w, r, views.SupportTenantURL(t.ID)+"#owners", flashOK, text(r, flash, u.Email))
 	}
 }
 
@@ -84,18 +81,16 @@ func (s *Server) supportOwnerPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, ok := s.supportOwner(w, r, t)
-	if !ok || !s.supportParseForm(w, r) {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
-	if err := s.deps.Tenancy.SetPassword(r.Context(), supportActor(r), u.ID, r.PostForm.Get("password")); err != nil {
+	if err := s.deps.Tenancy.SetPassword(r.Context(), actor(r), u.ID, r.PostForm.Get("password")); err != nil {
 		var f views.Form
-		status, ok := supportFormError(r, &f, err)
-		if !ok {
-			s.fail(w, r, err)
-			return
-		}
-		s.renderTenantDetail(w, r, status, t, tenantForms{password: &f, passwordUser: u.ID})
+		s.respondForm(w, r, err, func(a httpx.Answer) {
+			f = withAnswer(f, a)
+			s.renderTenantDetail(w, r, a.Status, t, tenantForms{password: &f, passwordUser: u.ID})
+		})
 		return
 	}
-	s.supportDone(w, r, supportTenantPath(t.ID)+"#owners", i18n.T(langOf(r.Context()), "flash.password_set", u.Email))
+	s.redirectFlash(w, r, views.SupportTenantURL(t.ID)+"#owners", flashOK, text(r, "flash.password_set", u.Email))
 }

@@ -1,17 +1,15 @@
 package portal
 
 import (
+	"context"
 	"crypto/subtle"
-	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/poslink/poslink/internal/apperr"
-	"github.com/poslink/poslink/internal/audit"
-	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/web/views"
@@ -49,15 +47,6 @@ func (s *Server) ubiregiRoutes(r chi.Router) {
 	r.Post("/ubiregi/{connID}/delete", s.ubiregiUnlink)
 }
 
-func ubiregiActor(r *http.Request) audit.Actor {
-	u := currentUser(r.Context())
-	return audit.Actor{UserID: u.ID, Label: u.Email}
-}
-
-func ubiregiConnPath(id int64) string {
-	return "/ubiregi#conn-" + strconv.FormatInt(id, 10)
-}
-
 func (s *Server) ubiregiPage(w http.ResponseWriter, r *http.Request) {
 	s.renderUbiregi(w, r, http.StatusOK, nil)
 }
@@ -66,25 +55,30 @@ func (s *Server) ubiregiPage(w http.ResponseWriter, r *http.Request) {
 // the session, and the browser sent to Ubiregi's consent page. A second
 // start replaces the first, whose callback is then refused.
 func (s *Server) ubiregiConnect(w http.ResponseWriter, r *http.Request) {
-	state, verifier := ubiregilink.NewConsent()
-	ctx := r.Context()
+	state, verifier := s.startUbiregiConsent(r.Context())
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, s.deps.Ubiregi.AuthURL(state, verifier), http.StatusSeeOther)
+}
+
+// startUbiregiConsent keeps a new consent's state and PKCE verifier, and
+// when it started, in the session.
+func (s *Server) startUbiregiConsent(ctx context.Context) (state, verifier string) {
+	state, verifier = ubiregilink.NewConsent()
 	s.sessions.Put(ctx, sessUbiregiState, state)
 	s.sessions.Put(ctx, sessUbiregiVerifier, verifier)
 	// Seconds, as an int: the session codec (gob) knows no time.Time.
-	s.sessions.Put(ctx, sessUbiregiStarted, int(time.Now().Unix()))
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, s.deps.Ubiregi.AuthURL(state, verifier), http.StatusSeeOther)
+	s.sessions.Put(ctx, sessUbiregiStarted, int(s.deps.Now().Unix()))
+	return state, verifier
 }
 
 // popUbiregiConsent takes the pending consent out of the session, so that a
 // state is good for one callback only; ok is false when there is none
 // (or it is too old).
-func (s *Server) popUbiregiConsent(r *http.Request) (state, verifier string, ok bool) {
-	ctx := r.Context()
+func (s *Server) popUbiregiConsent(ctx context.Context) (state, verifier string, ok bool) {
 	state = s.sessions.PopString(ctx, sessUbiregiState)
 	verifier = s.sessions.PopString(ctx, sessUbiregiVerifier)
 	started := time.Unix(int64(s.sessions.PopInt(ctx, sessUbiregiStarted)), 0)
-	return state, verifier, state != "" && verifier != "" && time.Since(started) < ubiregiConsentTTL
+	return state, verifier, state != "" && verifier != "" && s.deps.Now().Sub(started) < ubiregiConsentTTL
 }
 
 var errUbiregiState = apperr.New(apperr.Invalid, "err.ubiregi_state")
@@ -95,7 +89,7 @@ var errUbiregiState = apperr.New(apperr.Invalid, "err.ubiregi_state")
 // owner lands on the settings page with a message.
 func (s *Server) ubiregiCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	state, verifier, pending := s.popUbiregiConsent(r)
+	state, verifier, pending := s.popUbiregiConsent(r.Context())
 	var (
 		conn link.Connection
 		err  error
@@ -108,27 +102,19 @@ func (s *Server) ubiregiCallback(w http.ResponseWriter, r *http.Request) {
 	case q.Get("code") == "":
 		err = ubiregilink.AuthorizeError("invalid_request")
 	default:
-		conn, err = s.deps.Ubiregi.Complete(r.Context(), ubiregiActor(r), currentUser(r.Context()).TenantID, q.Get("code"), verifier)
+		conn, err = s.deps.Ubiregi.Complete(r.Context(), actor(r), currentUser(r.Context()).TenantID, q.Get("code"), verifier)
 	}
-	lang := langOf(r.Context())
 	if err != nil {
-		e, ok := apperr.As(err)
-		if !ok || e.Kind == apperr.Internal {
-			s.serverError(w, r, err)
-			return
-		}
-		// The cause names no code, state or token.
-		s.logger(r.Context()).Info("ubiregi consent not completed", "reason", e.Key, "err", err)
-		s.flash(r, "error", i18n.T(lang, e.Key, e.Args...))
-		http.Redirect(w, r, "/ubiregi", http.StatusSeeOther)
+		// The message goes with the owner to the settings page; the log
+		// names no code, state or token.
+		s.respondForm(w, r, err, func(a httpx.Answer) { s.redirectFlash(w, r, "/ubiregi", flashError, a.Message) })
 		return
 	}
 	key := "flash.ubiregi_linked"
 	if conn.Renewed() {
 		key = "flash.ubiregi_relinked"
 	}
-	s.flash(r, "ok", i18n.T(lang, key, conn.Name))
-	http.Redirect(w, r, ubiregiConnPath(conn.ID), http.StatusSeeOther)
+	s.redirectFlash(w, r, views.UbiregiAccountURL(conn.ID), flashOK, text(r, key, conn.Name))
 }
 
 // ubiregiRefusal is a form the page refused, shown on the page again: the
@@ -140,20 +126,13 @@ type ubiregiRefusal struct {
 	message  string
 }
 
-// ubiregiRefuse answers a refused form: 404 for a connection that is not
-// the tenant's, the settings page with the message for the owner's
-// mistakes and Ubiregi's failures, 500 for the rest.
-func (s *Server) ubiregiRefuse(w http.ResponseWriter, r *http.Request, err error, ref ubiregiRefusal) {
-	e, ok := apperr.As(err)
-	switch {
-	case errors.Is(err, link.ErrNotFound):
-		s.notFound(w, r)
-	case !ok || e.Kind == apperr.Internal:
-		s.serverError(w, r, err)
-	default:
-		ref.message = i18n.T(langOf(r.Context()), e.Key, e.Args...)
-		s.renderUbiregi(w, r, statusOf(e.Kind), &ref)
-	}
+// ubiregiRefused answers a refused form of the settings page: the page
+// again with the message (the status from the error), or the 500 page.
+func (s *Server) ubiregiRefused(w http.ResponseWriter, r *http.Request, err error, ref ubiregiRefusal) {
+	s.respondForm(w, r, err, func(a httpx.Answer) {
+		ref.message = a.Message
+		s.renderUbiregi(w, r, a.Status, &ref)
+	})
 }
 
 // ubiregiConn reads the connection ID of the URL; when it answers false it
@@ -162,42 +141,26 @@ func (s *Server) ubiregiConn(w http.ResponseWriter, r *http.Request) (link.Conne
 	return ownedByPath(s, w, r, "connID", s.deps.Ubiregi.Connection)
 }
 
-// ubiregiForm reads the connection ID of the URL and the posted form; when
-// it answers false it has already answered (404, or 400 for a bad body).
-func (s *Server) ubiregiForm(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, ok := pathID(r, "connID")
-	if !ok {
-		s.notFound(w, r)
-		return 0, false
-	}
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, errBadRequest)
-		return 0, false
-	}
-	return id, true
-}
-
 // ubiregiBind is 更新 on a row: the terminal feeds the chosen camera.
 func (s *Server) ubiregiBind(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.ubiregiForm(w, r)
-	if !ok {
+	id, ok := s.pathID(w, r, "connID")
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
 	terminal := r.PostForm.Get("terminal")
 	cameraID, _ := link.ParseID(r.PostForm.Get("camera"))
 	u := currentUser(r.Context())
-	t, err := s.deps.Ubiregi.Bind(r.Context(), ubiregiActor(r), u.TenantID, id, terminal, cameraID)
+	t, err := s.deps.Ubiregi.Bind(r.Context(), actor(r), u.TenantID, id, terminal, cameraID)
 	if err != nil {
-		s.ubiregiRefuse(w, r, err, ubiregiRefusal{connID: id, terminal: terminal, camera: cameraID})
+		s.ubiregiRefused(w, r, err, ubiregiRefusal{connID: id, terminal: terminal, camera: cameraID})
 		return
 	}
 	cam, err := s.deps.Tenancy.Camera(r.Context(), u.TenantID, cameraID)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
-	s.flash(r, "ok", i18n.T(langOf(r.Context()), "flash.ubiregi_bound", ubiregiTerminalLabel(t), cam.Name))
-	http.Redirect(w, r, ubiregiConnPath(id), http.StatusSeeOther)
+	s.redirectFlash(w, r, views.UbiregiAccountURL(id), flashOK, text(r, "flash.ubiregi_bound", ubiregiTerminalLabel(t), cam.Name))
 }
 
 // ubiregiTerminalLabel names a terminal in messages: its name, else its ID.
@@ -210,8 +173,6 @@ func ubiregiTerminalLabel(t link.Terminal) string {
 
 // ubiregiUnbindConfirm is the confirmation step of the trash icon: the
 // ticked rows that feed a camera, and a button that deletes their links.
-// It changes nothing, so it is a GET: the page works without JavaScript
-// and a reload is harmless.
 func (s *Server) ubiregiUnbindConfirm(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.ubiregiConn(w, r)
 	if !ok {
@@ -219,30 +180,28 @@ func (s *Server) ubiregiUnbindConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	keys := r.URL.Query()["terminal"]
 	if len(keys) == 0 {
-		s.flash(r, "error", i18n.T(langOf(r.Context()), "err.ubiregi_unbind_none"))
-		http.Redirect(w, r, ubiregiConnPath(c.ID), http.StatusSeeOther)
+		s.redirectFlash(w, r, views.UbiregiAccountURL(c.ID), flashError, text(r, "err.ubiregi_unbind_none"))
 		return
 	}
 	v, err := s.ubiregiUnbindView(r, c, keys)
 	if err != nil {
-		s.ubiregiRefuse(w, r, err, ubiregiRefusal{connID: c.ID})
+		s.respond(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.UbiregiUnbindPage(s.page(r, "ubiregi.unbind_title"), v))
+	s.render(w, r, http.StatusOK, views.DeleteConfirmPage(s.page(r, "ubiregi.unbind_title"), v))
 }
 
 func (s *Server) ubiregiUnbind(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.ubiregiForm(w, r)
-	if !ok {
+	id, ok := s.pathID(w, r, "connID")
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
-	n, err := s.deps.Ubiregi.Unbind(r.Context(), ubiregiActor(r), currentUser(r.Context()).TenantID, id, r.PostForm["terminal"])
+	n, err := s.deps.Ubiregi.Unbind(r.Context(), actor(r), currentUser(r.Context()).TenantID, id, r.PostForm["terminal"])
 	if err != nil {
-		s.ubiregiRefuse(w, r, err, ubiregiRefusal{connID: id})
+		s.ubiregiRefused(w, r, err, ubiregiRefusal{connID: id})
 		return
 	}
-	s.flash(r, "ok", i18n.T(langOf(r.Context()), "flash.ubiregi_unbound", n))
-	http.Redirect(w, r, ubiregiConnPath(id), http.StatusSeeOther)
+	s.redirectFlash(w, r, views.UbiregiAccountURL(id), flashOK, text(r, "flash.ubiregi_unbound", n))
 }
 
 // ubiregiUnlinkConfirm is the confirmation step of アカウント連携を解除.
@@ -253,10 +212,15 @@ func (s *Server) ubiregiUnlinkConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	bs, err := s.deps.Links.Bindings(r.Context(), c.TenantID, c.ID)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respond(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, ubiregiUnlinkPage(s.page(r, "ubiregi.unlink_title"), c, len(bs)))
+	s.render(w, r, http.StatusOK, views.DeleteConfirmPage(s.page(r, "ubiregi.unlink_title"), views.DeleteConfirm{
+		Lead:   text(r, "ubiregi.unlink_lead", c.Name, c.ExternalID, len(bs)),
+		Notes:  []string{text(r, "ubiregi.delete_note"), text(r, "ubiregi.support_note")},
+		Action: views.UbiregiURL(c.ID, "delete"), Submit: text(r, "ubiregi.unlink_submit"),
+		CancelURL: views.UbiregiAccountURL(c.ID), Cancel: text(r, "ubiregi.cancel"),
+	}))
 }
 
 func (s *Server) ubiregiUnlink(w http.ResponseWriter, r *http.Request) {
@@ -264,10 +228,9 @@ func (s *Server) ubiregiUnlink(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.deps.Ubiregi.Delete(r.Context(), ubiregiActor(r), c.TenantID, c.ID); err != nil {
-		s.fail(w, r, err)
+	if err := s.deps.Ubiregi.Delete(r.Context(), actor(r), c.TenantID, c.ID); err != nil {
+		s.respond(w, r, err)
 		return
 	}
-	s.flash(r, "ok", i18n.T(langOf(r.Context()), "flash.ubiregi_unlinked", c.Name))
-	http.Redirect(w, r, "/ubiregi", http.StatusSeeOther)
+	s.redirectFlash(w, r, "/ubiregi", flashOK, text(r, "flash.ubiregi_unlinked", c.Name))
 }

@@ -97,8 +97,8 @@ func ubConsent(t *testing.T, c *client, authURL, login, pw, decision string) str
 	return strings.TrimPrefix(loc, c.base)
 }
 
-// ubFollow requests path, expects 303 and returns the page it leads to.
-func ubFollow(t *testing.T, c *client, path string) string {
+// getFollow requests path, expects 303 and returns the page it leads to.
+func getFollow(t *testing.T, c *client, path string) string {
 	t.Helper()
 	res, body := c.get(path)
 	if res.StatusCode != http.StatusSeeOther {
@@ -116,7 +116,7 @@ func ubFollow(t *testing.T, c *client, path string) string {
 func (f *ubFixture) link(t *testing.T, c *client, tenantID int64) (string, link.Connection) {
 	t.Helper()
 	cb := ubConsent(t, c, ubConnect(t, c), sandbox.UbiregiLogin, sandbox.UbiregiPassword, "allow")
-	page := ubFollow(t, c, cb)
+	page := getFollow(t, c, cb)
 	return page, f.e.ubConnection(t, tenantID)
 }
 

@@ -45,7 +45,7 @@ func TestUbiregiLinkAndBind(t *testing.T) {
 	cb := ubConsent(t, f.c, authURL, sandbox.UbiregiLogin, sandbox.UbiregiPassword, "allow")
 	cbq, _ := url.Parse(cb)
 	code := cbq.Query().Get("code")
-	page = ubFollow(t, f.c, cb)
+	page = getFollow(t, f.c, cb)
 	conn := e.ubConnection(t, f.tenant.ID)
 	acct := itoa(e.sims.Info.Ubiregi.AccountID)
 	if conn.ExternalID != acct || conn.Name != "デモ店舗（ユビレジ）" || conn.Status != link.Active {
@@ -90,7 +90,7 @@ func TestUbiregiLinkAndBind(t *testing.T) {
 	// Ubiregi without its page (consented before) and renews the same link.
 	g1, v1 := e.ubGrant(t, f.tenant.ID, conn.ID)
 	cb2 := ubConsent(t, f.c, ubConnect(t, f.c), "", "", "")
-	page = ubFollow(t, f.c, cb2)
+	page = getFollow(t, f.c, cb2)
 	wantContains(t, page, "ユビレジアカウント「デモ店舗（ユビレジ）」の認証情報を更新しました。")
 	again := e.ubConnection(t, f.tenant.ID)
 	g2, v2 := e.ubGrant(t, f.tenant.ID, conn.ID)
@@ -179,7 +179,7 @@ func TestUbiregiCallbackRefusals(t *testing.T) {
 
 	t.Run("許可しない", func(t *testing.T) {
 		cb := ubConsent(t, f.c, ubConnect(t, f.c), sandbox.UbiregiLogin, sandbox.UbiregiPassword, "deny")
-		page := ubFollow(t, f.c, cb)
+		page := getFollow(t, f.c, cb)
 		wantContains(t, page, "ユビレジで「許可しない」が選ばれたため、連携しませんでした。", `class="flash flash-error"`)
 		noLink(t)
 	})
@@ -188,9 +188,9 @@ func TestUbiregiCallbackRefusals(t *testing.T) {
 		u, _ := url.Parse(cb)
 		q := u.Query()
 		q.Del("state")
-		wantContains(t, ubFollow(t, f.c, u.Path+"?"+q.Encode()), stateMsg)
+		wantContains(t, getFollow(t, f.c, u.Path+"?"+q.Encode()), stateMsg)
 		// The attempt used up the pending consent: the genuine callback is refused too.
-		wantContains(t, ubFollow(t, f.c, cb), stateMsg)
+		wantContains(t, getFollow(t, f.c, cb), stateMsg)
 		noLink(t)
 	})
 	t.Run("state forged", func(t *testing.T) {
@@ -198,41 +198,41 @@ func TestUbiregiCallbackRefusals(t *testing.T) {
 		u, _ := url.Parse(cb)
 		q := u.Query()
 		q.Set("state", "forged-"+q.Get("state"))
-		wantContains(t, ubFollow(t, f.c, u.Path+"?"+q.Encode()), stateMsg)
+		wantContains(t, getFollow(t, f.c, u.Path+"?"+q.Encode()), stateMsg)
 		noLink(t)
 	})
 	t.Run("no consent started in this session", func(t *testing.T) {
 		cb := ubConsent(t, f.c, ubConnect(t, f.c), sandbox.UbiregiLogin, sandbox.UbiregiPassword, "allow")
 		// Another browser of the same owner, e.g. a link sent by an attacker.
 		other := e.login(t, ownerEmail, ownerPW)
-		wantContains(t, ubFollow(t, other, cb), stateMsg)
+		wantContains(t, getFollow(t, other, cb), stateMsg)
 		noLink(t)
 	})
 	t.Run("Ubiregi down at the exchange", func(t *testing.T) {
 		cb := ubConsent(t, f.c, ubConnect(t, f.c), sandbox.UbiregiLogin, sandbox.UbiregiPassword, "allow")
 		e.sims.Ubiregi.Faults().AddDowntime(e.simClock.Now().Add(-time.Minute), e.simClock.Now().Add(time.Minute))
 		defer e.sims.Ubiregi.Faults().Set(ubFaultFree)
-		wantContains(t, ubFollow(t, f.c, cb), "ユビレジに接続できませんでした。時間をおいて再度お試しください。")
+		wantContains(t, getFollow(t, f.c, cb), "ユビレジに接続できませんでした。時間をおいて再度お試しください。")
 		noLink(t)
 	})
 	t.Run("state replayed", func(t *testing.T) {
 		cb := ubConsent(t, f.c, ubConnect(t, f.c), sandbox.UbiregiLogin, sandbox.UbiregiPassword, "allow")
-		wantContains(t, ubFollow(t, f.c, cb), "と連携しました。")
+		wantContains(t, getFollow(t, f.c, cb), "と連携しました。")
 		_, v := e.ubGrant(t, f.tenant.ID, e.ubConnection(t, f.tenant.ID).ID)
-		wantContains(t, ubFollow(t, f.c, cb), stateMsg)
+		wantContains(t, getFollow(t, f.c, cb), stateMsg)
 		if _, v2 := e.ubGrant(t, f.tenant.ID, e.ubConnection(t, f.tenant.ID).ID); v2 != v {
 			t.Fatal("the replay changed the stored grant")
 		}
 	})
 	t.Run("code already used", func(t *testing.T) {
 		used := ubConsent(t, f.c, ubConnect(t, f.c), "", "", "")
-		wantContains(t, ubFollow(t, f.c, used), "認証情報を更新しました")
+		wantContains(t, getFollow(t, f.c, used), "認証情報を更新しました")
 		_, v := e.ubGrant(t, f.tenant.ID, e.ubConnection(t, f.tenant.ID).ID)
 		fresh, _ := url.Parse(ubConsent(t, f.c, ubConnect(t, f.c), "", "", ""))
 		old, _ := url.Parse(used)
 		q := fresh.Query()
 		q.Set("code", old.Query().Get("code"))
-		wantContains(t, ubFollow(t, f.c, fresh.Path+"?"+q.Encode()), "ユビレジの認可コードが無効か、すでに使用されています。")
+		wantContains(t, getFollow(t, f.c, fresh.Path+"?"+q.Encode()), "ユビレジの認可コードが無効か、すでに使用されています。")
 		if _, v2 := e.ubGrant(t, f.tenant.ID, e.ubConnection(t, f.tenant.ID).ID); v2 != v {
 			t.Fatal("the used code changed the stored grant")
 		}
@@ -240,7 +240,7 @@ func TestUbiregiCallbackRefusals(t *testing.T) {
 	t.Run("an error Ubiregi sent", func(t *testing.T) {
 		authURL := ubConnect(t, f.c)
 		u, _ := url.Parse(authURL)
-		page := ubFollow(t, f.c, "/ubiregi/callback?error=%3Cb%3Ebad%3C%2Fb%3E&state="+url.QueryEscape(u.Query().Get("state")))
+		page := getFollow(t, f.c, "/ubiregi/callback?error=%3Cb%3Ebad%3C%2Fb%3E&state="+url.QueryEscape(u.Query().Get("state")))
 		wantContains(t, page, "ユビレジが連携の要求を受け付けませんでした（unknown）")
 	})
 	t.Run("anonymous", func(t *testing.T) {
@@ -262,7 +262,7 @@ func TestUbiregiAccountOfAnotherTenantIsRefused(t *testing.T) {
 	e.owner(t, other.ID, "other@shop.example", ownerPW)
 	oc := e.login(t, "other@shop.example", ownerPW)
 	cb := ubConsent(t, oc, ubConnect(t, oc), sandbox.UbiregiLogin, sandbox.UbiregiPassword, "allow")
-	wantContains(t, ubFollow(t, oc, cb), "このPOSアカウントは別のお客さまのカメラと連携済みのため、連携できません。")
+	wantContains(t, getFollow(t, oc, cb), "このPOSアカウントは別のお客さまのカメラと連携済みのため、連携できません。")
 	if conns, _ := e.links.Connections(t.Context(), other.ID, link.Ubiregi); len(conns) != 0 {
 		t.Fatal("the other tenant got a connection")
 	}
@@ -286,7 +286,7 @@ func TestUbiregiOtherTenantsIDsAreNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	cb := e.login(t, "b@shop.example", ownerPW)
-	ubFollow(t, cb, ubConsent(t, cb, ubConnect(t, cb), "shop-b", "shop-b-password", "allow"))
+	getFollow(t, cb, ubConsent(t, cb, ubConnect(t, cb), "shop-b", "shop-b-password", "allow"))
 	connB := e.ubConnection(t, b.ID)
 	tsB := e.ubTerminals(t, b.ID, connB.ID)
 
@@ -357,7 +357,7 @@ func TestUbiregiGarbageAndSlowness(t *testing.T) {
 		t.Helper()
 		u, _ := url.Parse(ubConnect(t, c))
 		state := u.Query().Get("state")
-		page := ubFollow(t, c, "/ubiregi/callback?code=some-secret-code&state="+url.QueryEscape(state))
+		page := getFollow(t, c, "/ubiregi/callback?code=some-secret-code&state="+url.QueryEscape(state))
 		if strings.Contains(logs.String(), state) || strings.Contains(logs.String(), "some-secret-code") {
 			t.Fatalf("the log holds the state or the code:\n%s", logs.String())
 		}
@@ -367,7 +367,7 @@ func TestUbiregiGarbageAndSlowness(t *testing.T) {
 		garbage := ubGarbageServer(t)
 		c := f.ubAltPortal(t, f.ubConfig(garbage, 0), &logs)
 		wantContains(t, callbackAt(t, c), "ユビレジから想定外の応答がありました。")
-		wantContains(t, logs.String(), "ubiregi consent not completed")
+		wantContains(t, logs.String(), "answered with error", "reason=err.ubiregi_malformed")
 	})
 	t.Run("slow", func(t *testing.T) {
 		e.sims.Ubiregi.Faults().Set(ubFaultLatency(time.Second))
@@ -455,7 +455,7 @@ func TestUbiregiRefreshAndReauth(t *testing.T) {
 
 	// Consent again (Ubiregi asks again: the consent was withdrawn).
 	cb := ubConsent(t, f.c, ubConnect(t, f.c), sandbox.UbiregiLogin, sandbox.UbiregiPassword, "allow")
-	page = ubFollow(t, f.c, cb)
+	page = getFollow(t, f.c, cb)
 	wantContains(t, page, "認証情報を更新しました", "連携中")
 	if strings.Contains(page, "要再認証") {
 		t.Fatal("still 要再認証 after consenting again")
@@ -510,7 +510,7 @@ func TestUbiregiDelete(t *testing.T) {
 		t.Fatalf("a deleted link still shows its camera:\n%s", row)
 	}
 	// Nothing ticked; or only rows without a camera.
-	wantContains(t, ubFollow(t, f.c, base+"/unbind"), "チェックボックスを選んでから")
+	wantContains(t, getFollow(t, f.c, base+"/unbind"), "チェックボックスを選んでから")
 	res, page = f.c.get(base + "/unbind?terminal=" + url.QueryEscape(ts[0].Key))
 	if res.StatusCode != http.StatusNotFound || !strings.Contains(page, "選択された端末の連携設定が見つかりません") {
 		t.Fatalf("confirming an unbound row: %d", res.StatusCode)

@@ -1,13 +1,10 @@
 package views
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
 )
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func pressed(b bool) string {
 	if b {
@@ -15,8 +12,6 @@ func pressed(b bool) string {
 	}
 	return "false"
 }
-
-func i64toa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // current marks the navigation link of the section the page belongs to.
 func current(path, section string) templ.Attributes {

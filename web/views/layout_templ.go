@@ -898,7 +898,7 @@ func FieldError(f Form, form, name string) templ.Component {
 	})
 }
 
-func ErrorPage(p Page, status int, message string) templ.Component {
+func ErrorPage(p Page, message string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -73,7 +73,7 @@ func SupportCamera(p Page, c CameraEdit) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var4 templ.SafeURL
-				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(supportTenantURL(c.TenantID)))
+				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(SupportTenantURL(c.TenantID)))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/support_camera.templ`, Line: 21, Col: 68}
 				}
@@ -151,7 +151,7 @@ func SupportCamera(p Page, c CameraEdit) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var8 templ.SafeURL
-			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(supportCameraURL(c.TenantID, c.Camera.ID) + "/pos"))
+			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(SupportCameraURL(c.TenantID, c.Camera.ID) + "/pos"))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/support_camera.templ`, Line: 30, Col: 113}
 			}
@@ -310,7 +310,7 @@ func SupportCamera(p Page, c CameraEdit) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var17 templ.SafeURL
-			templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(supportCameraURL(c.TenantID, c.Camera.ID)))
+			templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(SupportCameraURL(c.TenantID, c.Camera.ID)))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/support_camera.templ`, Line: 54, Col: 104}
 			}

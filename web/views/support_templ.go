@@ -14,16 +14,6 @@ import "time"
 // same field names (a tenant's "name" and a camera's "name"), so its fields
 // take a form prefix to keep element IDs unique.
 
-func supportTenantURL(id int64) string { return "/support/tenants/" + i64toa(id) }
-
-func supportCameraURL(tenantID, cameraID int64) string {
-	return supportTenantURL(tenantID) + "/cameras/" + i64toa(cameraID)
-}
-
-func supportUserURL(tenantID, userID int64, action string) string {
-	return supportTenantURL(tenantID) + "/users/" + i64toa(userID) + "/" + action
-}
-
 // TenantRow is one tenant in the staff's テナント一覧.
 type TenantRow struct {
 	ID      int64
