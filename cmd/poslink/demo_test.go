@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -234,5 +235,41 @@ func checkDemoJSON(t *testing.T, path, portal string) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "許可する") {
 		t.Errorf("Ubiregi consent page for the demo client: %d", res.StatusCode)
+	}
+}
+
+// When its private PostgreSQL dies, the demo says so and ends with an error
+// (exit status 1) instead of serving errors.
+func TestDemoStopsWhenItsDatabaseDies(t *testing.T) {
+	dir, err := os.MkdirTemp("", "poslink-demo-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(dir, "var")
+	d := startDemo(t, dataDir)
+	defer d.cancel()
+	pid, err := pgembed.RunningPID(filepath.Join(dataDir, "pg"))
+	if err != nil || pid == 0 {
+		t.Fatalf("no running PostgreSQL for the demo: pid %d (%v)", pid, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.done:
+		if exitCode(err) != 1 || !strings.Contains(err.Error(), "private PostgreSQL exited") ||
+			!strings.Contains(err.Error(), "postgres.log") {
+			t.Fatalf("demo returned %v (exit %d), want an error saying its database exited, exit 1", err, exitCode(err))
+		}
+		t.Logf("demo: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("demo still running a minute after its PostgreSQL was killed")
+	}
+	if _, err := http.Get(d.url + "/healthz"); err == nil {
+		t.Error("the portal still answers after the demo stopped")
 	}
 }

@@ -190,6 +190,21 @@ func (c *Cluster) LogPath() string { return filepath.Join(c.dataDir, logName) }
 // `poslink demo` watches it to stop serving when its database is gone.
 func (c *Cluster) Done() <-chan struct{} { return c.exited }
 
+// Exited says how the server process ended, with the end of its log, once
+// Done is closed; nil while it runs.
+func (c *Cluster) Exited() error {
+	select {
+	case <-c.exited:
+	default:
+		return nil
+	}
+	how := "exit status 0"
+	if c.exitErr != nil {
+		how = c.exitErr.Error()
+	}
+	return fmt.Errorf("postgres (pid %d) exited (%s); server log %s:\n%s", c.pid, how, c.LogPath(), c.logTail())
+}
+
 // signal sends sig to the postmaster. Only to it: its children are each in
 // a process group of their own, and exit by themselves when it is gone.
 func (c *Cluster) signal(sig syscall.Signal) {
