@@ -97,7 +97,11 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 		sb.Info.Smaregi.ContractID, sb.Info.Smaregi.LegacyAccessToken); err != nil {
 		return err
 	}
-	printBanner(stdout, portalURL, cfg.DataDir, sb.Info)
+	standIn := ""
+	if cluster != nil && cluster.Relocated() {
+		standIn = cluster.DataDir()
+	}
+	printBanner(stdout, portalURL, cfg.DataDir, standIn, sb.Info)
 	if err := writeDemoJSON(cfg.DataDir, portalURL, sb.Info); err != nil {
 		log.Warn("write demo.json", "err", err)
 	}
@@ -238,7 +242,9 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 	return nil
 }
 
-func printBanner(w io.Writer, url, dataDir string, info sandbox.Info) {
+// printBanner says what runs where. standIn, when set, is where the private
+// cluster lives because the postgres user cannot reach the data directory.
+func printBanner(w io.Writer, url, dataDir, standIn string, info sandbox.Info) {
 	fmt.Fprintf(w, `
 poslink demo is running
 
@@ -247,11 +253,13 @@ poslink demo is running
   support staff   %s / %s
 `, url, demo.OwnerEmail, demo.OwnerPassword, demo.TenantName, demo.StaffEmail, demo.StaffPassword)
 	printSimulators(w, info)
-	fmt.Fprintf(w, `  data            %s   (delete it to start over; var/demo.json has all of this)
-
-Press Ctrl-C to stop.
-
-`, dataDir)
+	fmt.Fprintf(w, "  data            %s   (delete it to start over; var/demo.json has all of this)\n", dataDir)
+	if standIn != "" {
+		fmt.Fprintf(w, "  database        %s\n"+
+			"                  (the postgres user cannot reach %s, which links there)\n",
+			standIn, filepath.Join(dataDir, "pg"))
+	}
+	fmt.Fprint(w, "\nPress Ctrl-C to stop.\n\n")
 }
 
 // printSimulators prints the simulators' addresses and demo credentials.
