@@ -297,7 +297,10 @@ func TestDemoInClosedDirectory(t *testing.T) {
 		d.stop(t)
 		t.Fatalf("var/pg is not a link to the cluster: %v", err)
 	}
-	t.Cleanup(func() { os.RemoveAll(filepath.Dir(standIn)) })
+	t.Cleanup(func() {
+		os.RemoveAll(filepath.Dir(standIn))
+		os.Remove(filepath.Dir(filepath.Dir(standIn))) // unless another cluster lives there
+	})
 	if !strings.Contains(d.banner, "database        "+standIn+"\n") {
 		t.Errorf("the banner does not say where the database lives (%s):\n%s", standIn, d.banner)
 	}

@@ -162,7 +162,10 @@ func TestClosedDataDirGetsStandIn(t *testing.T) {
 	varDir := filepath.Join(home, "checkout", "var")
 	asked := filepath.Join(varDir, "pg")
 	standIn := standInFor(asked)
-	t.Cleanup(func() { os.RemoveAll(filepath.Dir(standIn)) })
+	t.Cleanup(func() {
+		os.RemoveAll(filepath.Dir(standIn))
+		os.Remove(standInRoot) // unless another cluster lives there
+	})
 
 	c := start(t, Options{DataDir: asked})
 	if !c.Relocated() || c.DataDir() != standIn || !strings.HasPrefix(standIn, standInRoot+"/") {
