@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,9 +40,10 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	var cluster *pgembed.Cluster
 	if cfg.DatabaseURL == "" {
-		cluster, url, err := startDemoDatabase(ctx, cfg.DataDir, log)
-		if err != nil {
+		var url string
+		if cluster, url, err = startDemoDatabase(ctx, cfg.DataDir, log); err != nil {
 			return err
 		}
 		defer func() {
@@ -95,11 +97,42 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 		sb.Info.Smaregi.ContractID, sb.Info.Smaregi.LegacyAccessToken); err != nil {
 		return err
 	}
-	printBanner(stdout, portalURL, cfg.DataDir, sb.Info)
+	standIn := ""
+	if cluster != nil && cluster.Relocated() {
+		standIn = cluster.DataDir()
+	}
+	printBanner(stdout, portalURL, cfg.DataDir, standIn, sb.Info)
 	if err := writeDemoJSON(cfg.DataDir, portalURL, sb.Info); err != nil {
 		log.Warn("write demo.json", "err", err)
 	}
-	return a.Serve(ctx, ln)
+	return serveDemo(ctx, a, ln, cluster, log)
+}
+
+// errDatabaseExited ends the demo when its private PostgreSQL is gone.
+var errDatabaseExited = errors.New("the private PostgreSQL exited")
+
+// serveDemo serves until ctx ends or, with a private database, until that
+// database's server exits: the portal would only answer errors without it,
+// so the demo stops and says so.
+func serveDemo(ctx context.Context, a *app.App, ln net.Listener, cluster *pgembed.Cluster, log *slog.Logger) error {
+	if cluster == nil {
+		return a.Serve(ctx, ln)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-cluster.Done():
+			log.Error("the private PostgreSQL exited; stopping the demo", "data", cluster.DataDir(), "log", cluster.LogPath())
+			cancel(errDatabaseExited)
+		case <-ctx.Done():
+		}
+	}()
+	err := a.Serve(ctx, ln)
+	if errors.Is(context.Cause(ctx), errDatabaseExited) {
+		return errors.Join(fmt.Errorf("%w, so the demo stopped: %w", errDatabaseExited, cluster.Exited()), err)
+	}
+	return err
 }
 
 // startSandbox starts the three simulators on the configured addresses.
@@ -209,7 +242,9 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 	return nil
 }
 
-func printBanner(w io.Writer, url, dataDir string, info sandbox.Info) {
+// printBanner says what runs where. standIn, when set, is where the private
+// cluster lives because the postgres user cannot reach the data directory.
+func printBanner(w io.Writer, url, dataDir, standIn string, info sandbox.Info) {
 	fmt.Fprintf(w, `
 poslink demo is running
 
@@ -218,11 +253,13 @@ poslink demo is running
   support staff   %s / %s
 `, url, demo.OwnerEmail, demo.OwnerPassword, demo.TenantName, demo.StaffEmail, demo.StaffPassword)
 	printSimulators(w, info)
-	fmt.Fprintf(w, `  data            %s   (delete it to start over; var/demo.json has all of this)
-
-Press Ctrl-C to stop.
-
-`, dataDir)
+	fmt.Fprintf(w, "  data            %s   (delete it to start over; var/demo.json has all of this)\n", dataDir)
+	if standIn != "" {
+		fmt.Fprintf(w, "  database        %s\n"+
+			"                  (the postgres user cannot reach %s, which links there)\n",
+			standIn, filepath.Join(dataDir, "pg"))
+	}
+	fmt.Fprint(w, "\nPress Ctrl-C to stop.\n\n")
 }
 
 // printSimulators prints the simulators' addresses and demo credentials.

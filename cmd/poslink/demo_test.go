@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,12 +23,13 @@ import (
 // demoRun is one `poslink demo` running in the test, as `make run` runs it.
 type demoRun struct {
 	url    string
+	banner string
 	cancel context.CancelFunc
 	done   chan error
 }
 
 // startDemo runs `poslink demo` on a free port with its private PostgreSQL
-// in dataDir and waits for the banner's URL.
+// in dataDir and waits for the banner.
 func startDemo(t *testing.T, dataDir string) *demoRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -41,26 +43,34 @@ func startDemo(t *testing.T, dataDir string) *demoRun {
 		outW.CloseWithError(errors.New("demo ended"))
 		d.done <- err
 	}()
-	urls := make(chan string, 1)
+	banners := make(chan string, 1)
 	go func() {
+		var banner strings.Builder
 		sc := bufio.NewScanner(outR)
 		for sc.Scan() {
-			if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "portal"); ok {
-				urls <- strings.TrimSpace(u)
+			banner.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+				banners <- banner.String()
+				break
 			}
 		}
-		close(urls)
+		close(banners)
 	}()
 	select {
-	case u, ok := <-urls:
+	case b, ok := <-banners:
 		if !ok {
 			cancel()
-			t.Fatalf("demo ended before printing its URL: %v", <-d.done)
+			t.Fatalf("demo ended before printing its banner: %v", <-d.done)
 		}
-		d.url = u
+		d.banner = b
+		for line := range strings.Lines(b) {
+			if u, ok := strings.CutPrefix(strings.TrimSpace(line), "portal"); ok {
+				d.url = strings.TrimSpace(u)
+			}
+		}
 	case <-time.After(2 * time.Minute):
 		cancel()
-		t.Fatal("demo printed no URL within 2 minutes")
+		t.Fatal("demo printed no banner within 2 minutes")
 	}
 	go func() { _, _ = io.Copy(io.Discard, outR) }()
 	return d
@@ -234,5 +244,72 @@ func checkDemoJSON(t *testing.T, path, portal string) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "許可する") {
 		t.Errorf("Ubiregi consent page for the demo client: %d", res.StatusCode)
+	}
+}
+
+// When its private PostgreSQL dies, the demo says so and ends with an error
+// (exit status 1) instead of serving errors.
+func TestDemoStopsWhenItsDatabaseDies(t *testing.T) {
+	dir, err := os.MkdirTemp("", "poslink-demo-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(dir, "var")
+	d := startDemo(t, dataDir)
+	defer d.cancel()
+	pid, err := pgembed.RunningPID(filepath.Join(dataDir, "pg"))
+	if err != nil || pid == 0 {
+		t.Fatalf("no running PostgreSQL for the demo: pid %d (%v)", pid, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-d.done:
+		if exitCode(err) != 1 || !strings.Contains(err.Error(), "private PostgreSQL exited") ||
+			!strings.Contains(err.Error(), "postgres.log") {
+			t.Fatalf("demo returned %v (exit %d), want an error saying its database exited, exit 1", err, exitCode(err))
+		}
+		t.Logf("demo: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("demo still running a minute after its PostgreSQL was killed")
+	}
+	if _, err := http.Get(d.url + "/healthz"); err == nil {
+		t.Error("the portal still answers after the demo stopped")
+	}
+}
+
+// As root, `make run` in a checkout the postgres user cannot reach (under
+// /root, mode 0700) starts: the cluster lives in a stand-in that var/pg
+// links to, and the banner says where.
+func TestDemoInClosedDirectory(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands PostgreSQL to another user")
+	}
+	dataDir := filepath.Join(t.TempDir(), "checkout", "var") // t.TempDir is mode 0700, like /root
+	d := startDemo(t, dataDir)
+	standIn, err := os.Readlink(filepath.Join(dataDir, "pg"))
+	if err != nil {
+		d.stop(t)
+		t.Fatalf("var/pg is not a link to the cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		os.RemoveAll(filepath.Dir(standIn))
+		os.Remove(filepath.Dir(filepath.Dir(standIn))) // unless another cluster lives there
+	})
+	if !strings.Contains(d.banner, "database        "+standIn+"\n") {
+		t.Errorf("the banner does not say where the database lives (%s):\n%s", standIn, d.banner)
+	}
+	owner := webLogin(t, d.url, demo.OwnerEmail, demo.OwnerPassword)
+	if code, body := getBody(t, owner, d.url+"/cameras"); code != http.StatusOK || !strings.Contains(body, "カメラ一覧") {
+		t.Fatalf("camera list: %d", code)
+	}
+	d.stop(t)
+	if _, err := os.Stat(filepath.Join(standIn, "PG_VERSION")); err != nil {
+		t.Fatalf("no cluster kept in %s: %v", standIn, err)
 	}
 }

@@ -3,8 +3,9 @@ package main
 // The operator's commands (tenant, user, camera) do from scripts and at
 // first setup what the support console does in the browser. Each group is a
 // table of operations; runOperation is the one path every operation takes:
-// parse flags, check the required ones, read the settings, open the app,
-// run, close, and turn domain errors into one-line English messages.
+// parse flags, check the required ones, read the settings, connect (refusing
+// a schema behind this binary), run, disconnect, and turn domain errors into
+// one-line English messages.
 
 import (
 	"context"
@@ -92,8 +93,8 @@ func groupUsage(w io.Writer, name string, ops map[string]operation) {
 	}
 }
 
-// runOperation parses args, opens the app on the settings, runs op and
-// closes the app.
+// runOperation parses args, connects to the database on the settings, runs
+// op and disconnects.
 func runOperation(ctx context.Context, name string, op operation, args []string, e env, stdin io.Reader, stdout, stderr io.Writer) error {
 	// The operation's own flags and the common settings are defined on
 	// separate sets, so that -h can show them apart, and merged into one for
@@ -142,12 +143,14 @@ func runOperation(ctx context.Context, name string, op operation, args []string,
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
-	a, err := app.Open(ctx, cfg, cfg.Logger(stderr), app.Options{})
+	// Only serve, demo and `migrate up` migrate: an operator's command on a
+	// schema behind this binary refuses to run.
+	svc, err := app.Connect(ctx, cfg, cfg.Logger(stderr), app.Options{})
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	c := &call{store: a.Tenancy, smaregi: a.Smaregi, actor: cliActor(user.Current, e), given: given,
+	defer svc.Close()
+	c := &call{store: svc.Tenancy, smaregi: svc.Smaregi, actor: cliActor(user.Current, e), given: given,
 		stdin: stdin, stdout: stdout, stderr: stderr, flagOf: map[string]string{}}
 	if err := act(ctx, c); err != nil {
 		return explain(err, c.flagOf)

@@ -6,15 +6,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os/user"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/poslink/poslink/internal/app"
+	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/dbtest"
 	"github.com/poslink/poslink/internal/tenancy"
@@ -39,12 +42,13 @@ func newCLI(t *testing.T) *cli {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	c := &cli{t: t, env: map[string]string{"DATABASE_URL": url}, pool: pool}
+	cfg, err := config.Parse("test", nil, c.lookup, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &cli{t: t, env: map[string]string{"DATABASE_URL": url}, pool: pool,
-		store: tenancy.NewStore(pool, time.Now, tokyo)}
+	c.store = app.NewServices(pool, cfg, slog.New(slog.DiscardHandler), app.Options{}).Tenancy
+	return c
 }
 
 func (c *cli) lookup(k string) (string, bool) {
@@ -173,5 +177,55 @@ func TestOperatorWithoutDatabase(t *testing.T) {
 	err = run(t.Context(), []string{"tenant", "create", "--name", "Acme"}, noDB, nil, &out, &errOut)
 	if exitCode(err) != 1 || !strings.Contains(err.Error(), "DATABASE_URL is not set") {
 		t.Errorf("tenant create without DATABASE_URL: exit %d, %v", exitCode(err), err)
+	}
+}
+
+// Only serve, demo and `migrate up` migrate: an operator's command on a
+// schema behind the binary says what to run, exits non-zero and leaves the
+// schema as it was.
+func TestOperatorRefusesSchemaBehind(t *testing.T) {
+	c := newCLI(t)
+	ctx := t.Context()
+	latest, err := db.LatestVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.pool.Exec(ctx, `DELETE FROM goose_db_version WHERE version_id = $1`, latest); err != nil {
+		t.Fatal(err)
+	}
+	before := c.snapshot()
+	_, _, err = c.run("", "tenant", "create", "--name", "Acme")
+	if exitCode(err) != 1 || !errors.Is(err, app.ErrSchemaBehind) ||
+		!strings.Contains(err.Error(), fmt.Sprintf("needs %d", latest)) || !strings.Contains(err.Error(), "poslink migrate up") {
+		t.Fatalf("tenant create on a schema behind: exit %d, %v; want exit 1 naming `poslink migrate up`", exitCode(err), err)
+	}
+	if applied, err := db.AppliedVersion(ctx, c.pool); err != nil || applied >= latest {
+		t.Fatalf("the command migrated: schema at %d (%v), was behind %d", applied, err, latest)
+	}
+	if c.snapshot() != before {
+		t.Fatal("the refused command changed rows")
+	}
+}
+
+// A database never migrated is behind too (not a confusing SQL error), and
+// works once `migrate up` has run.
+func TestOperatorRefusesEmptyDatabase(t *testing.T) {
+	c := &cli{t: t, env: map[string]string{"DATABASE_URL": dbtest.NewEmpty(t)}}
+	_, _, err := c.run("", "tenant", "list")
+	if !errors.Is(err, app.ErrSchemaBehind) || !strings.Contains(err.Error(), "at migration 0") {
+		t.Fatalf("tenant list on an empty database: %v, want the schema-behind error", err)
+	}
+	pool, err := db.Open(t.Context(), c.env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var migrated bool
+	if err := pool.QueryRow(t.Context(), `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&migrated); err != nil || migrated {
+		t.Fatalf("the refused command created the migrations table (%v)", err)
+	}
+	c.ok("", "migrate", "up")
+	if out := c.ok("", "tenant", "create", "--name", "Acme"); !strings.Contains(out, "created") {
+		t.Fatalf("tenant create after migrate up: %q", out)
 	}
 }

@@ -1,6 +1,7 @@
-// Package app wires poslink together: the database pool, the domain
-// services, the portal's HTTP server and the background jobs, and shuts
-// them down in order.
+// Package app is poslink's composition root: it builds the domain services
+// on the database pool (NewServices, for every entry point and the tests),
+// the portal's HTTP server and the background jobs on them, and shuts them
+// down in order.
 package app
 
 import (
@@ -14,48 +15,28 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/db"
-	"github.com/poslink/poslink/internal/link"
-	"github.com/poslink/poslink/internal/link/smaregilink"
-	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/portal"
-	"github.com/poslink/poslink/internal/tenancy"
-	"github.com/poslink/poslink/web/views"
 )
 
-// App is one running portal instance.
+// App is one running portal instance: the services, the portal on them and
+// the background jobs.
 type App struct {
-	cfg     config.Config
-	log     *slog.Logger
-	Pool    *pgxpool.Pool
-	Tenancy *tenancy.Store
-	Auth    *auth.Authenticator
-	Links   *link.Store
-	Ubiregi *ubiregilink.Service
-	Smaregi *smaregilink.Service
-	portal  *portal.Server
+	*Services
+	cfg    config.Config
+	log    *slog.Logger
+	portal *portal.Server
 
 	latestMigration int64
 	shuttingDown    atomic.Bool
 }
 
-// Options change what Open builds, for tests and the demo.
-type Options struct {
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-	// Demo lists the demo's accounts on the login page.
-	Demo *views.DemoInfo
-}
-
 // Open migrates the database at cfg.DatabaseURL, connects and builds the
-// services. Close releases them.
+// app, as serve and demo do. Close releases it.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
 	if cfg.DatabaseURL == "" {
-		return nil, errors.New("DATABASE_URL is not set: give the PostgreSQL URL (or run `poslink demo` for a private database)")
+		return nil, errNoDatabaseURL
 	}
 	n, err := db.Migrate(ctx, cfg.DatabaseURL, log)
 	if err != nil {
@@ -64,31 +45,26 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 	if n > 0 {
 		log.Info("migrations applied", "count", n)
 	}
+	svc, err := Connect(ctx, cfg, log, opts)
+	if err != nil {
+		return nil, err
+	}
+	a, err := New(svc, cfg, log, opts)
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// New builds the portal on svc, whose database must be migrated (tests
+// build it on a database of their own).
+func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
 	latest, err := db.LatestVersion()
 	if err != nil {
 		return nil, err
 	}
-	pool, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, err
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	a := &App{cfg: cfg, log: log, Pool: pool, latestMigration: latest}
-	a.Tenancy = tenancy.NewStore(pool, now, cfg.TimeZone)
-	a.Auth = auth.New(pool, a.Tenancy, auth.DefaultPolicy, log)
-	a.Links = link.NewStore(pool, cfg.SecretKeys, a.Tenancy, now)
-	httpClient := &http.Client{Timeout: 15 * time.Second}
-	a.Ubiregi = ubiregilink.New(ubiregilink.Config{
-		BaseURL: cfg.UbiregiURL, ClientID: cfg.UbiregiClientID, ClientSecret: cfg.UbiregiClientSecret,
-		RedirectURL: cfg.BaseURL + portal.UbiregiCallbackPath, HTTPClient: httpClient, Now: now, Logger: log,
-	}, a.Links)
-	a.Smaregi = smaregilink.New(smaregilink.Config{
-		IDBaseURL: cfg.SmaregiIDURL, APIBaseURL: cfg.SmaregiAPIURL, LegacyBaseURL: cfg.SmaregiLegacyURL,
-		LegacyCutover: cfg.SmaregiLegacyCutover, HTTPClient: httpClient, Now: now, Logger: log,
-	}, a.Links)
+	a := &App{Services: svc, cfg: cfg, log: log, latestMigration: latest}
 	a.portal = portal.New(portal.Config{
 		SecureCookies:   cfg.SecureCookies(),
 		TrustProxy:      cfg.TrustProxy,
@@ -96,16 +72,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		SessionIdle:     cfg.SessionIdle,
 		Location:        cfg.TimeZone,
 		Demo:            opts.Demo,
-	}, portal.Deps{Pool: pool, Tenancy: a.Tenancy, Auth: a.Auth, Links: a.Links, Ubiregi: a.Ubiregi,
-		Smaregi: a.Smaregi, Logger: log, Ready: a.ready})
+	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
+		Smaregi: svc.Smaregi, Logger: log, Ready: a.ready})
 	return a, nil
 }
 
 // Handler is the portal's HTTP handler.
 func (a *App) Handler() http.Handler { return a.portal }
-
-// Close releases the database pool.
-func (a *App) Close() { a.Pool.Close() }
 
 // ready reports whether this instance should get traffic.
 func (a *App) ready(ctx context.Context) error {

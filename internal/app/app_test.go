@@ -6,14 +6,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/poslink/poslink/internal/app"
+	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/dbtest"
+	"github.com/poslink/poslink/internal/tenancy"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -116,5 +120,58 @@ func TestNotReadyWhenSchemaIsBehind(t *testing.T) {
 	}
 	if code := get(t, srv.URL+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz on a schema behind the binary: %d, want 503", code)
+	}
+}
+
+// An owner's page views through the assembled portal write nothing to
+// `sessions`: the session's row keeps its version (xmin).
+func TestPageViewsWriteNoSession(t *testing.T) {
+	cfg := testConfig(t, map[string]string{"DATABASE_URL": dbtest.NewURL(t)})
+	a, err := app.Open(t.Context(), cfg, slog.New(slog.DiscardHandler), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	actor := audit.Actor{Label: "test"}
+	tn, err := a.Tenancy.CreateTenant(t.Context(), actor, tenancy.TenantInput{Name: "Shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Tenancy.CreateOwner(t.Context(), actor, tn.ID,
+		tenancy.UserInput{Email: "owner@example.com", Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.PostForm(srv.URL+"/login", url.Values{"email": {"owner@example.com"}, "password": {"correct horse battery"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Request.URL.Path != "/cameras" {
+		t.Fatalf("login ended at %s (%d)", res.Request.URL.Path, res.StatusCode)
+	}
+	version := func() string {
+		var v string
+		if err := a.Pool.QueryRow(t.Context(), `SELECT string_agg(xmin::text, ',') FROM sessions`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := version()
+	for range 20 {
+		res, err := c.Get(srv.URL + "/cameras")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/cameras" {
+			t.Fatalf("GET /cameras: %d at %s", res.StatusCode, res.Request.URL.Path)
+		}
+	}
+	if after := version(); after != before {
+		t.Fatalf("20 views of /cameras updated sessions: xmin %s → %s", before, after)
 	}
 }

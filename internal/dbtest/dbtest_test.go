@@ -3,6 +3,10 @@ package dbtest
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -80,4 +84,26 @@ func exists(t *testing.T, name string) bool {
 		t.Fatal(err)
 	}
 	return found
+}
+
+// As root with $TMPDIR private to root, the throwaway cluster still starts
+// (its files and socket go where the postgres user can reach them).
+func TestPrivateTMPDIR(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the server to another user")
+	}
+	private := filepath.Join(t.TempDir(), "tmp")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDatabasesAreIsolated$", "-test.count=1")
+	cmd.Env = []string{"TMPDIR=" + private}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "TMPDIR=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("tests with TMPDIR=%s (mode 0700): %v\n%s", private, err, out)
+	}
 }

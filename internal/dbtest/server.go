@@ -58,9 +58,9 @@ func startCluster(ctx context.Context) (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	// os.MkdirTemp's directory sits in /tmp, which the postgres user can
-	// reach when we are root (t.TempDir's parent is closed to it).
-	dir, err := os.MkdirTemp("", dirPrefix)
+	// As root, the postgres user must reach it: t.TempDir's parent, or a
+	// private $TMPDIR, would be closed to it.
+	dir, err := os.MkdirTemp(pgembed.TempDir(), dirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
@@ -104,7 +104,7 @@ func withDatabase(serverURL, dbname string) (string, error) {
 // (test timeout, kill -9): their servers stopped with them thanks to the
 // parent-death signal, but nobody removed the files.
 func sweepStale() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	dirs, _ := filepath.Glob(filepath.Join(pgembed.TempDir(), dirPrefix+"*"))
 	for _, dir := range dirs {
 		fi, err := os.Stat(dir)
 		if err != nil || time.Since(fi.ModTime()) < staleAfter {

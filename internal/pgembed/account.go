@@ -75,30 +75,45 @@ func (a *account) chown(path string) error {
 	return nil
 }
 
-// checkReach reports, as a clear error, a directory above dir that the
+// checkReach reports, as a clear error, a directory above dataDir that the
 // account may not enter: postgres would otherwise fail with a terse
-// "permission denied" in its log. A typical case is a checkout under /root
-// (mode 0700). ACLs are not considered.
-func (a *account) checkReach(dir string) error {
+// "permission denied" in its log. ACLs are not considered.
+func (a *account) checkReach(dataDir string) error {
+	closed, err := a.closedOnWay(filepath.Dir(dataDir))
+	if err != nil || closed == nil {
+		return err
+	}
+	return fmt.Errorf("PostgreSQL runs as the OS user %q, which cannot reach %s: "+
+		"%s (mode %#o) is closed to it; put the data directory elsewhere or open the directory (chmod o+x %s)",
+		serverUser, dataDir, closed.path, closed.mode, closed.path)
+}
+
+// closedDir is a directory the account may not enter.
+type closedDir struct {
+	path string
+	mode os.FileMode
+}
+
+// closedOnWay returns the first directory on the way to dir, dir included,
+// that the account may not enter; nil when it reaches dir (always, for nil).
+func (a *account) closedOnWay(dir string) (*closedDir, error) {
 	if a == nil {
-		return nil
+		return nil, nil
 	}
 	resolved, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return fmt.Errorf("resolve %s: %w", dir, err)
+		return nil, fmt.Errorf("resolve %s: %w", dir, err)
 	}
-	for p := filepath.Dir(resolved); ; p = filepath.Dir(p) {
+	for p := resolved; ; p = filepath.Dir(p) {
 		fi, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("check access to %s: %w", p, err)
+			return nil, fmt.Errorf("check access to %s: %w", p, err)
 		}
 		if !a.canSearch(fi) {
-			return fmt.Errorf("PostgreSQL runs as the OS user %q, which cannot reach %s: "+
-				"%s (mode %#o) is closed to it; put the data directory elsewhere or open the directory (chmod o+x %s)",
-				serverUser, dir, p, fi.Mode().Perm(), p)
+			return &closedDir{path: p, mode: fi.Mode().Perm()}, nil
 		}
 		if p == filepath.Dir(p) {
-			return nil
+			return nil, nil
 		}
 	}
 }

@@ -26,10 +26,12 @@ import (
 // Options configures Start.
 type Options struct {
 	// DataDir holds the cluster. Start initialises it when it has no
-	// PG_VERSION yet and reuses the data otherwise. Required.
+	// PG_VERSION yet and reuses the data otherwise. Required. As root, when
+	// the postgres user cannot reach it, the cluster lives in a stand-in
+	// directory and DataDir links there (see placeDataDir).
 	DataDir string
 	// Ephemeral trades durability for speed, for tests: no fsync anywhere,
-	// and Stop removes DataDir.
+	// and Stop removes DataDir. Its DataDir must be reachable (TempDir is).
 	Ephemeral bool
 	// Logger receives our progress messages (not the server's output, which
 	// goes to LogPath). Nil discards them.
@@ -46,6 +48,7 @@ type Options struct {
 // Cluster is a running server started by Start.
 type Cluster struct {
 	dataDir   string // absolute
+	relocated bool   // dataDir is a stand-in for the directory asked (placeDataDir)
 	socketDir string
 	ephemeral bool
 	logger    *slog.Logger
@@ -99,6 +102,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	relocated := false
+	if !opts.Ephemeral {
+		if dataDir, relocated, err = placeDataDir(dataDir, acct, logger); err != nil {
+			return nil, err
+		}
+	}
 	if err := prepareDataDir(ctx, dataDir, binDir, acct, opts.Ephemeral, logger); err != nil {
 		return nil, err
 	}
@@ -108,7 +117,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, &InUseError{DataDir: opts.DataDir, PID: pid}
 	}
 
-	c := &Cluster{dataDir: dataDir, ephemeral: opts.Ephemeral, logger: logger, exited: make(chan struct{})}
+	c := &Cluster{dataDir: dataDir, relocated: relocated, ephemeral: opts.Ephemeral, logger: logger, exited: make(chan struct{})}
 	began := time.Now()
 	if err := c.launch(binDir, acct, serverArgs(opts)); err != nil {
 		c.abort()
@@ -183,12 +192,32 @@ func (c *Cluster) ConnString(dbname string) string {
 // DataDir is the absolute path of the cluster's data directory.
 func (c *Cluster) DataDir() string { return c.dataDir }
 
+// Relocated reports whether the cluster lives in a stand-in directory
+// (DataDir) that the data directory asked for links to, because the
+// postgres user cannot reach the latter.
+func (c *Cluster) Relocated() bool { return c.relocated }
+
 // LogPath is the server's log file (inside the data directory).
 func (c *Cluster) LogPath() string { return filepath.Join(c.dataDir, logName) }
 
 // Done is closed when the server process exits, whether by Stop or not:
 // `poslink demo` watches it to stop serving when its database is gone.
 func (c *Cluster) Done() <-chan struct{} { return c.exited }
+
+// Exited says how the server process ended, with the end of its log, once
+// Done is closed; nil while it runs.
+func (c *Cluster) Exited() error {
+	select {
+	case <-c.exited:
+	default:
+		return nil
+	}
+	how := "exit status 0"
+	if c.exitErr != nil {
+		how = c.exitErr.Error()
+	}
+	return fmt.Errorf("postgres (pid %d) exited (%s); server log %s:\n%s", c.pid, how, c.LogPath(), c.logTail())
+}
 
 // signal sends sig to the postmaster. Only to it: its children are each in
 // a process group of their own, and exit by themselves when it is gone.

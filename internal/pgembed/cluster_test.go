@@ -17,7 +17,7 @@ import (
 // t.TempDir's parent is mode 0700.
 func dataDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "pgembed-test-")
+	dir, err := os.MkdirTemp(TempDir(), "pgembed-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,14 +151,99 @@ func TestStartFailureShowsServerLog(t *testing.T) {
 	}
 }
 
-func TestUnreachableDataDir(t *testing.T) {
+// As root, a data directory the postgres user cannot reach (a checkout
+// under /root, mode 0700) gets a stand-in that it links to: kept across
+// runs, and started over when the data directory is deleted.
+func TestClosedDataDirGetsStandIn(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("only root hands the server to another user")
 	}
-	// t.TempDir's parent is mode 0700 and owned by root.
-	_, err := Start(t.Context(), Options{DataDir: filepath.Join(t.TempDir(), "pg")})
-	if err == nil || !strings.Contains(err.Error(), "cannot reach") {
-		t.Fatalf("got %v, want a 'cannot reach' error", err)
+	home := t.TempDir() // mode 0700 and root's, like /root
+	varDir := filepath.Join(home, "checkout", "var")
+	asked := filepath.Join(varDir, "pg")
+	standIn := standInFor(asked)
+	t.Cleanup(func() {
+		os.RemoveAll(filepath.Dir(standIn))
+		os.Remove(standInRoot) // unless another cluster lives there
+	})
+
+	c := start(t, Options{DataDir: asked})
+	if !c.Relocated() || c.DataDir() != standIn || !strings.HasPrefix(standIn, standInRoot+"/") {
+		t.Fatalf("cluster in %s (relocated %v), want the stand-in %s", c.DataDir(), c.Relocated(), standIn)
+	}
+	if target, err := os.Readlink(asked); err != nil || target != standIn {
+		t.Fatalf("%s links to %q (%v), want %s", asked, target, err, standIn)
+	}
+	if b, err := os.ReadFile(filepath.Join(filepath.Dir(standIn), "data-dir")); err != nil || string(b) != asked+"\n" {
+		t.Errorf("the stand-in's note names %q (%v), want %s", b, err, asked)
+	}
+	if _, err := connect(t, c).Exec(t.Context(), `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	c = start(t, Options{DataDir: asked})
+	var v string
+	if err := connect(t, c).QueryRow(t.Context(), `SELECT v FROM kept`).Scan(&v); err != nil || v != "still here" {
+		t.Fatalf("second run on the stand-in: v=%q err=%v", v, err)
+	}
+	if err := c.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	// rm -rf var starts over, as it does without a stand-in.
+	if err := os.RemoveAll(varDir); err != nil {
+		t.Fatal(err)
+	}
+	c = start(t, Options{DataDir: asked})
+	var found bool
+	if err := connect(t, c).QueryRow(t.Context(), `SELECT to_regclass('kept') IS NOT NULL`).Scan(&found); err != nil || found {
+		t.Fatalf("after deleting the data directory the old cluster is back (found %v, %v)", found, err)
+	}
+}
+
+// An existing directory is never moved, and a throwaway cluster is put
+// where its caller says: both get a clear error when closed to postgres.
+func TestClosedDataDirErrors(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the server to another user")
+	}
+	full := filepath.Join(t.TempDir(), "pg")
+	if err := os.MkdirAll(full, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(full, "PG_VERSION"), []byte("15\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []Options{{DataDir: full}, {DataDir: filepath.Join(t.TempDir(), "pg"), Ephemeral: true}} {
+		_, err := Start(t.Context(), opts)
+		if err == nil || !strings.Contains(err.Error(), "cannot reach") {
+			t.Errorf("Start(%+v): got %v, want a 'cannot reach' error", opts, err)
+		}
+		if fi, err := os.Lstat(opts.DataDir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			t.Errorf("%s was replaced by a link", opts.DataDir)
+		}
+	}
+}
+
+// With $TMPDIR private to root, throwaway clusters and sockets go to /tmp.
+func TestPrivateTMPDIR(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the server to another user")
+	}
+	private := filepath.Join(t.TempDir(), "tmp")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", private)
+	if got := TempDir(); got != "/tmp" {
+		t.Fatalf("TempDir() = %s with a private TMPDIR, want /tmp", got)
+	}
+	c := start(t, Options{DataDir: dataDir(t), Ephemeral: true})
+	if err := connect(t, c).Ping(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -81,10 +81,10 @@ func (c *Cluster) launch(binDir string, acct *account, extraArgs []string) error
 }
 
 // makeSocketDir creates a private directory for the server's socket. It is
-// made under the system temporary directory rather than in the data
-// directory because a socket path must stay short (maxSocketPath).
+// made under the temporary directory rather than in the data directory
+// because a socket path must stay short (maxSocketPath).
 func makeSocketDir(acct *account) (string, error) {
-	parent := os.TempDir()
+	parent := tempDirFor(acct)
 	if len(parent)+len("/pg-1234567890/")+len(socketName) > maxSocketPath {
 		parent = "/tmp"
 	}

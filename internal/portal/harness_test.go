@@ -15,9 +15,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/poslink/poslink/internal/app"
 	"github.com/poslink/poslink/internal/audit"
-	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/browsertest"
+	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/dbtest"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
@@ -66,19 +67,15 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	pool := dbtest.New(t)
-	now := func() time.Time { return testNow }
-	store := tenancy.NewStore(pool, now, tokyo)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	a := auth.New(pool, store, auth.DefaultPolicy, log)
 	key, err := secret.NewKey("test1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	keys, _ := secret.NewKeyring(key)
-	links := link.NewStore(pool, keys, store, now)
 
 	// The portal's address is known before it serves, so that the
 	// simulators can register its OAuth callback.
@@ -97,21 +94,30 @@ func newEnv(t *testing.T) *env {
 		defer cancel()
 		_ = sims.Close(ctx)
 	})
-	httpClient := &http.Client{Timeout: 5 * time.Second}
-	ub := ubiregilink.New(ubiregilink.Config{BaseURL: sims.Info.Ubiregi.BaseURL, ClientID: sims.Info.Ubiregi.ClientID,
-		ClientSecret: sims.Info.Ubiregi.ClientSecret, RedirectURL: base + portal.UbiregiCallbackPath,
-		HTTPClient: httpClient, Now: simClock.Now, Logger: log}, links)
-	sm := smaregilink.New(smaregilink.Config{IDBaseURL: sims.Info.Smaregi.IDBaseURL, APIBaseURL: sims.Info.Smaregi.APIBaseURL,
-		LegacyBaseURL: sims.Info.Smaregi.LegacyBaseURL, LegacyCutover: time.Date(2026, 1, 24, 0, 0, 0, 0, tokyo),
-		HTTPClient: httpClient, Now: simClock.Now, Logger: log}, links)
-	srv.Config.Handler = portal.New(portal.Config{
-		SessionLifetime: 12 * time.Hour, SessionIdle: 2 * time.Hour, Location: tokyo,
-	}, portal.Deps{Pool: pool, Tenancy: store, Auth: a, Links: links, Ubiregi: ub, Smaregi: sm, Logger: log,
-		Ready: func(ctx context.Context) error { return pool.Ping(ctx) }})
+	// The settings serve reads, pointed at the simulators.
+	cfg, err := config.Parse("test", nil, func(string) (string, bool) { return "", false }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BaseURL, cfg.TimeZone, cfg.SecretKeys = base, tokyo, keys
+	cfg.UbiregiURL, cfg.UbiregiClientID, cfg.UbiregiClientSecret =
+		sims.Info.Ubiregi.BaseURL, sims.Info.Ubiregi.ClientID, sims.Info.Ubiregi.ClientSecret
+	cfg.SmaregiIDURL, cfg.SmaregiAPIURL, cfg.SmaregiLegacyURL =
+		sims.Info.Smaregi.IDBaseURL, sims.Info.Smaregi.APIBaseURL, sims.Info.Smaregi.LegacyBaseURL
+	cfg.CameraURL = sims.Info.CameraCloud.BaseURL
+	opts := app.Options{
+		Now: func() time.Time { return testNow }, ProviderNow: simClock.Now,
+		HTTPClient: &http.Client{Timeout: 5 * time.Second},
+	}
+	a, err := app.New(app.NewServices(pool, cfg, log, opts), cfg, log, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = a.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{pool: pool, store: store, links: links, ubiregi: ub, smaregi: sm, sims: sims, simClock: simClock,
-		srv: srv, actor: audit.Actor{Label: "test"}}
+	return &env{pool: pool, store: a.Tenancy, links: a.Links, ubiregi: a.Ubiregi, smaregi: a.Smaregi, sims: sims,
+		simClock: simClock, srv: srv, actor: audit.Actor{Label: "test"}}
 }
 
 func (e *env) tenant(t *testing.T, name string) tenancy.Tenant {

@@ -70,9 +70,9 @@ type Server struct {
 // New builds the portal's handler.
 func New(cfg Config, deps Deps) *Server {
 	sm := scs.New()
-	sm.Store = sessionStore{pool: deps.Pool}
+	// The store applies the idle timeout (scs's would write on every request).
+	sm.Store = newSessionStore(deps.Pool, cfg.SessionIdle)
 	sm.Lifetime = cfg.SessionLifetime
-	sm.IdleTimeout = cfg.SessionIdle
 	sm.Cookie.Name = "poslink_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
