@@ -2,6 +2,7 @@ package dbtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -73,13 +74,11 @@ func startCluster(ctx context.Context) (*harness, error) {
 		Settings: map[string]string{"max_connections": "300"},
 	})
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
 	h := &harness{adminURL: c.ConnString("postgres"), urlFor: c.ConnString, stop: c.Stop}
 	if h.admin, err = db.Open(ctx, h.adminURL); err != nil {
-		c.Stop(ctx)
-		return nil, fmt.Errorf("connect to the test cluster: %w", err)
+		return nil, errors.Join(fmt.Errorf("connect to the test cluster: %w", err), c.Stop(ctx))
 	}
 	return h, nil
 }
@@ -113,6 +112,8 @@ func sweepStale() {
 		if pid, err := pgembed.RunningPID(dir); err != nil || pid != 0 {
 			continue
 		}
-		os.RemoveAll(dir)
+		// Best effort: a directory that cannot be removed now is tried
+		// again by the next run.
+		_ = os.RemoveAll(dir)
 	}
 }

@@ -85,7 +85,7 @@ func EnsureBinaries(ctx context.Context, logf func(string, ...any)) (string, err
 	logf("PostgreSQL server binaries not found: installing the Debian package 'postgresql' with apt-get")
 	for _, args := range [][]string{{"update"}, {"install", "-y", "postgresql"}} {
 		if err := runLogged(ctx, logf, aptGet, args...); err != nil {
-			return "", fmt.Errorf("apt-get %s failed (%v); %w", args[0], err, notFound)
+			return "", fmt.Errorf("apt-get %s failed (%w); %w", args[0], err, notFound)
 		}
 	}
 	dir, err = FindBinaries()
@@ -112,7 +112,9 @@ func runLogged(ctx context.Context, logf func(string, ...any), name string, args
 		_, _ = io.Copy(io.Discard, pr)
 	}()
 	err := cmd.Run()
-	pw.Close()
+	// Closing the pipe's write end only tells the copier to stop; it
+	// cannot fail in a way that matters once the command has ended.
+	_ = pw.Close()
 	<-copied
 	return err
 }

@@ -21,7 +21,11 @@ func dataDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Error(err)
+		}
+	})
 	return dir
 }
 
@@ -31,7 +35,11 @@ func start(t *testing.T, opts Options) *Cluster {
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	t.Cleanup(func() { c.Stop(context.Background()) })
+	t.Cleanup(func() {
+		if err := c.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	return c
 }
 
@@ -41,7 +49,7 @@ func connect(t *testing.T, c *Cluster) *pgx.Conn {
 	if err != nil {
 		t.Fatalf("connect with %s: %v", c.ConnString("postgres"), err)
 	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
+	t.Cleanup(func() { _ = conn.Close(context.Background()) }) // the server may be gone by then
 	return conn
 }
 
@@ -52,7 +60,9 @@ func TestRestartKeepsData(t *testing.T) {
 	if _, err := conn.Exec(t.Context(), `CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')`); err != nil {
 		t.Fatal(err)
 	}
-	conn.Close(t.Context())
+	if err := conn.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Stop(t.Context()); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
@@ -163,8 +173,10 @@ func TestClosedDataDirGetsStandIn(t *testing.T) {
 	asked := filepath.Join(varDir, "pg")
 	standIn := standInFor(asked)
 	t.Cleanup(func() {
-		os.RemoveAll(filepath.Dir(standIn))
-		os.Remove(standInRoot) // unless another cluster lives there
+		if err := os.RemoveAll(filepath.Dir(standIn)); err != nil {
+			t.Error(err)
+		}
+		_ = os.Remove(standInRoot) // fails while another cluster lives there, as it should
 	})
 
 	c := start(t, Options{DataDir: asked})

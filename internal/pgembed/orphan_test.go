@@ -31,7 +31,8 @@ func TestServerDiesWithParent(t *testing.T) {
 	if err := helper.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { helper.Process.Kill(); helper.Wait() })
+	// Killed below already when the test gets that far: errors here say only that.
+	t.Cleanup(func() { _ = helper.Process.Kill(); _ = helper.Wait() })
 
 	var pid int
 	var socketDir string
@@ -42,14 +43,18 @@ func TestServerDiesWithParent(t *testing.T) {
 		}
 	}
 	// Nobody is left to remove it: postgres deletes only its socket file.
-	t.Cleanup(func() { os.RemoveAll(socketDir) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(socketDir); err != nil {
+			t.Error(err)
+		}
+	})
 	if pid == 0 {
 		t.Fatal("helper did not report a postgres pid")
 	}
 	if err := helper.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	helper.Wait()
+	_ = helper.Wait() // "signal: killed", as intended
 
 	deadline := time.Now().Add(15 * time.Second)
 	for alive(pid) {

@@ -38,7 +38,7 @@ func RunningPID(dataDir string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read postmaster.pid: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: closing reports nothing of use
 	sc := bufio.NewScanner(f)
 	if !sc.Scan() {
 		return 0, nil // empty: a server died while writing it

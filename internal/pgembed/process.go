@@ -93,8 +93,7 @@ func makeSocketDir(acct *account) (string, error) {
 		return "", fmt.Errorf("create socket directory: %w", err)
 	}
 	if err := acct.chown(dir); err != nil {
-		os.Remove(dir)
-		return "", err
+		return "", errors.Join(err, os.Remove(dir))
 	}
 	return dir, nil
 }
@@ -142,9 +141,9 @@ func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 		lastErr = err
 		select {
 		case <-c.exited:
-			return fmt.Errorf("postgres exited while starting (%v); server log %s:\n%s", c.exitErr, c.LogPath(), c.logTail())
+			return fmt.Errorf("postgres exited while starting (%w); server log %s:\n%s", c.exitErr, c.LogPath(), c.logTail())
 		case <-ctx.Done():
-			return fmt.Errorf("%w (last attempt: %v); server log %s:\n%s",
+			return fmt.Errorf("%w (last attempt: %w); server log %s:\n%s",
 				context.Cause(ctx), lastErr, c.LogPath(), c.logTail())
 		case <-tick.C:
 		}
@@ -158,11 +157,12 @@ func (c *Cluster) abort() {
 		c.signal(syscall.SIGKILL)
 		<-c.exited
 	}
+	// Best effort: the start has already failed with the error that matters.
 	if c.socketDir != "" {
-		os.RemoveAll(c.socketDir)
+		_ = os.RemoveAll(c.socketDir)
 	}
 	if c.logFile != nil {
-		c.logFile.Close()
+		_ = c.logFile.Close()
 	}
 	c.stopped = true
 }
@@ -173,7 +173,7 @@ func (c *Cluster) logTail() string {
 	if err != nil {
 		return fmt.Sprintf("(cannot read: %v)", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: closing reports nothing of use
 	const maxTail = 8 << 10
 	start := c.logStart
 	if fi, err := f.Stat(); err == nil && fi.Size()-start > maxTail {
