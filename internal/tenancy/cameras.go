@@ -159,7 +159,7 @@ func (s *Store) CameraByDeviceID(ctx context.Context, deviceID string) (Camera, 
 	var v apperr.Validation
 	deviceID = checkDeviceID(&v, "device_id", deviceID)
 	if err := v.Err(); err != nil {
-		return Camera{}, err
+		return Camera{}, oneField(err)
 	}
 	c, err := scanCamera(s.pool.QueryRow(ctx, `SELECT `+cameraColumns+` FROM cameras WHERE device_id = $1`, deviceID))
 	if err != nil {

@@ -36,6 +36,18 @@ func (s *Store) Today() time.Time {
 
 var errNotFound = apperr.New(apperr.NotFound, "err.not_found")
 
+// oneField makes the error of a check of one value (a search, a lookup)
+// say that value's problem as its message, so that a page without the
+// field shows it too.
+func oneField(err error) error {
+	if e, ok := apperr.As(err); ok && len(e.Fields) == 1 {
+		for _, key := range e.Fields {
+			e.Key = key
+		}
+	}
+	return err
+}
+
 func notFound(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errNotFound
@@ -117,7 +129,7 @@ func (s *Store) ListTenants(ctx context.Context, query string, limit int) ([]Ten
 	var v apperr.Validation
 	query = checkQuery(&v, FieldQuery, query)
 	if err := v.Err(); err != nil {
-		return nil, err
+		return nil, oneField(err)
 	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+tenantColumns+` FROM tenants t
@@ -206,7 +218,7 @@ func (s *Store) createUser(ctx context.Context, actor audit.Actor, role Role, te
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var v apperr.Validation
 	if !checkEmailText(&v, "email", email) {
-		return User{}, v.Err()
+		return User{}, oneField(v.Err())
 	}
 	email = NormalizeEmail(email)
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))

@@ -20,6 +20,16 @@ func wantFieldKey(t *testing.T, what string, err error, field, key string) {
 	}
 }
 
+// wantLookupKey is wantFieldKey for a check of one value, whose message is
+// also the error's, for a page that has no field to show it at.
+func wantLookupKey(t *testing.T, what string, err error, field, key string) {
+	t.Helper()
+	wantFieldKey(t, what, err, field, key)
+	if e, ok := apperr.As(err); ok && e.Key != key {
+		t.Errorf("%s: message %s, want %s", what, e.Key, key)
+	}
+}
+
 // Invisible direction controls (U+202E shows what follows backwards) are
 // refused in every name a person types, with their own message, and
 // nothing is saved.
@@ -71,7 +81,7 @@ func TestLookupsCheckTextBeforeQuerying(t *testing.T) {
 		{strings.Repeat("x", tenancy.MaxQueryLen+1), "err.text_too_long"},
 	} {
 		_, err := s.ListTenants(ctx, c.in, 10)
-		wantFieldKey(t, fmt.Sprintf("search %q", c.in), err, tenancy.FieldQuery, c.key)
+		wantLookupKey(t, fmt.Sprintf("search %q", c.in), err, tenancy.FieldQuery, c.key)
 	}
 	for _, c := range []struct {
 		in  string
@@ -83,11 +93,11 @@ func TestLookupsCheckTextBeforeQuerying(t *testing.T) {
 		{strings.Repeat("x", 250) + "@example.com", "err.email_too_long"},
 	} {
 		_, err := s.UserByEmail(ctx, c.in)
-		wantFieldKey(t, fmt.Sprintf("user %q", c.in), err, "email", c.key)
+		wantLookupKey(t, fmt.Sprintf("user %q", c.in), err, "email", c.key)
 	}
 	for _, in := range []string{"dev\x00", "dev\xff", "dev\u202E", strings.Repeat("d", 65), ""} {
 		_, err := s.CameraByDeviceID(ctx, in)
-		wantFieldKey(t, fmt.Sprintf("camera %q", in), err, "device_id", map[bool]string{true: "err.required", false: "err.device_id_invalid"}[in == ""])
+		wantLookupKey(t, fmt.Sprintf("camera %q", in), err, "device_id", map[bool]string{true: "err.required", false: "err.device_id_invalid"}[in == ""])
 	}
 	// Plain text that matches nothing is not an error.
 	if ts, err := s.ListTenants(ctx, "  カフェ ", 10); err != nil || len(ts) != 0 {
