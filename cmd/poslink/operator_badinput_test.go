@@ -18,6 +18,9 @@ func TestOperatorBadInput(t *testing.T) {
 		badEmail    = "--email: Not a valid e-mail address (e.g. owner@example.com)."
 		shortStdin  = "--password-stdin: At least 8 characters."
 		badDeviceID = "--device-id: Use up to 64 letters, digits, hyphens and underscores."
+		// U+202E shows what follows backwards; NUL is refused by PostgreSQL.
+		bidi       = "Invisible text-direction control characters are not allowed."
+		notAllowed = "Contains characters that are not allowed."
 	)
 	for _, tc := range []struct {
 		stdin string
@@ -38,7 +41,23 @@ func TestOperatorBadInput(t *testing.T) {
 		{"", []string{"tenant", "rename", "--id", tenant, "--name", ""}, 1, "--name: Required."},
 		{"", []string{"tenant", "rename", "--name", "B"}, 2, "tenant rename needs --id"},
 		{"", []string{"tenant", "rename", "--id", "seven", "--name", "B"}, 2, `invalid value "seven" for flag -id`},
+		{"", []string{"tenant", "create", "--name", "gpj.\u202Eexe"}, 1, "--name: " + bidi},
+		{"", []string{"tenant", "create", "--name", "a\x00b"}, 1, "--name: " + notAllowed},
+		{"", []string{"tenant", "rename", "--id", tenant, "--name", "\u2066Seed\u2069"}, 1, "--name: " + bidi},
+		{"", []string{"tenant", "list", "--query", "Seed\x00"}, 1, "--query: " + notAllowed},
+		{"", []string{"tenant", "list", "--query", "Seed\xff"}, 1, "--query: " + notAllowed},
+		{"", []string{"tenant", "list", "--query", "\u202ESeed"}, 1, "--query: " + bidi},
+		{"", []string{"tenant", "list", "--query", strings.Repeat("q", 255)}, 1, "--query: Too long."},
 		// user
+		{"secret-123\n", []string{"user", "create-owner", "--tenant", tenant, "--email", "ow\u202Ener@example.com", "--password-stdin"}, 1,
+			"--email: " + bidi},
+		{"secret-123\n", []string{"user", "create-staff", "--email", "new@example.com", "--name", "Sta\u202Eff", "--password-stdin"}, 1,
+			"--name: " + bidi},
+		{"secret-123\n", []string{"user", "create-staff", "--email", "new@example.com", "--name", "St\x00aff", "--password-stdin"}, 1,
+			"--name: " + notAllowed},
+		{"", []string{"user", "disable", "--email", "owner\x00@example.com"}, 1, "--email: " + notAllowed},
+		{"", []string{"user", "enable", "--email", "owner\xff@example.com"}, 1, "--email: " + notAllowed},
+		{"secret-123\n", []string{"user", "set-password", "--email", "owner\u202E@example.com", "--password-stdin"}, 1, "--email: " + bidi},
 		{"secret-123\n", []string{"user", "create-owner", "--tenant", "424242", "--email", "new@example.com", "--password-stdin"}, 1, "tenant 424242 not found"},
 		{"secret-123\n", []string{"user", "create-owner", "--tenant", tenant, "--email", "not-an-address", "--password-stdin"}, 1, badEmail},
 		{"secret-123\n", []string{"user", "create-owner", "--tenant", tenant, "--email", "owner@localhost", "--password-stdin"}, 1, badEmail},
@@ -83,6 +102,22 @@ func TestOperatorBadInput(t *testing.T) {
 		{"", []string{"camera", "pos", "--device-id", "CAM-1"}, 2, "needs exactly one of --on, --off"},
 		{"", []string{"camera", "pos", "--device-id", "CAM-1", "--off", "--usable-from", "2030-01-01"}, 2, "--usable-from goes with --on only"},
 		{"", []string{"camera", "pos", "--on"}, 2, "camera pos needs --device-id"},
+		{"", []string{"camera", "create", "--tenant", tenant, "--device-id", "CAM-2", "--name", "N", "--model", "CC\u202E2"}, 1, "--model: " + bidi},
+		{"", []string{"camera", "create", "--tenant", tenant, "--device-id", "CAM-2", "--name", "N\x00"}, 1, "--name: " + notAllowed},
+		{"", []string{"camera", "create", "--tenant", tenant, "--device-id", "CAM\x002", "--name", "N"}, 1, badDeviceID},
+		{"", []string{"camera", "pos", "--device-id", "CAM-1\x00", "--on"}, 1, badDeviceID},
+		{"", []string{"camera", "pos", "--device-id", "CAM-1\u202E", "--off"}, 1, badDeviceID},
+		// smaregi
+		{"tok\n", []string{"smaregi", "import-legacy", "--tenant", tenant, "--contract", "skold", "--access-token-stdin", "--memo", "本店\u202E"}, 1,
+			"--memo: " + bidi},
+		{"tok\n", []string{"smaregi", "import-legacy", "--tenant", tenant, "--contract", "skold", "--access-token-stdin", "--memo", "本\x00店"}, 1,
+			"--memo: " + notAllowed},
+		{"tok\n", []string{"smaregi", "import-legacy", "--tenant", tenant, "--contract", "skold", "--access-token-stdin", "--bind", "1:1=CAM-1:レジ\u202E1"}, 1,
+			`--bind "1:1=CAM-1:レジ\u202e1": ` + bidi},
+		{"tok\n", []string{"smaregi", "import-legacy", "--tenant", tenant, "--contract", "skold", "--access-token-stdin", "--bind", "1:1=CAM\x001"}, 1,
+			`--bind "1:1=CAM\x001": Use up to 64 letters`},
+		{"tok\n", []string{"smaregi", "import-legacy", "--tenant", tenant, "--contract", "sk\u202Eold", "--access-token-stdin"}, 1,
+			"--contract: "},
 	} {
 		before := c.snapshot()
 		_, _, err := c.run(tc.stdin, tc.args...)

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
+	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 func smaregiOps() map[string]operation {
@@ -41,12 +44,16 @@ func smaregiOps() map[string]operation {
 					in := smaregilink.LegacyImport{ContractID: *contract, AccessToken: token, Memo: *memo}
 					for i, b := range binds {
 						cam, err := c.store.CameraByDeviceID(ctx, b.deviceID)
+						if apperr.KindOf(err) == apperr.Invalid {
+							c.flagOf["device_id"] = "bind " + shown(b.raw)
+							return err
+						}
 						if err != nil || cam.TenantID != *tenant {
 							// Another tenant's camera reads as unknown: the
 							// command does not confirm that it exists.
-							return &cliError{msg: fmt.Sprintf("--bind %s: no camera with device ID %q in tenant %d", b.raw, b.deviceID, *tenant)}
+							return &cliError{msg: fmt.Sprintf("--bind %s: no camera with device ID %q in tenant %d", shown(b.raw), b.deviceID, *tenant)}
 						}
-						c.flagOf[fmt.Sprintf("bindings[%d]", i)] = "bind " + b.raw
+						c.flagOf[fmt.Sprintf("bindings[%d]", i)] = "bind " + shown(b.raw)
 						in.Bindings = append(in.Bindings, smaregilink.LegacyBinding{StoreID: b.store, TerminalID: b.terminal,
 							TerminalName: b.name, CameraID: cam.ID})
 					}
@@ -78,6 +85,16 @@ func readToken(stdin io.Reader, fromStdin bool, file string) (string, error) {
 	}
 	defer f.Close()
 	return readLine(f)
+}
+
+// shown is an argument as an error message repeats it: as typed, or
+// quoted with escapes when it holds what a terminal would act on or show
+// misleadingly (a control or direction character).
+func shown(arg string) string {
+	if textcheck.Line(arg, len(arg)) == textcheck.OK {
+		return arg
+	}
+	return strconv.Quote(arg)
 }
 
 // bindFlag is one --bind: STORE:TERMINAL=DEVICE_ID[:NAME].

@@ -33,6 +33,7 @@ func tenantOps() map[string]operation {
 			define: func(fs *flag.FlagSet) action {
 				query := fs.String("query", "", "only tenants whose name, owner e-mail or camera device ID contains TEXT")
 				return func(ctx context.Context, c *call) error {
+					c.flagOf[tenancy.FieldQuery] = "query"
 					ts, err := c.store.ListTenants(ctx, *query, tenantListLimit)
 					if err != nil {
 						return err

@@ -4,9 +4,13 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/poslink/poslink/internal/db"
@@ -20,7 +24,10 @@ type Actor struct {
 	Label string
 }
 
-// Entry is one line of the audit log. Details must never hold a secret.
+// Entry is one line of the audit log. Details must never hold a secret,
+// and say what changed (a binding ended, a name before and after), never
+// the request as it came: the log is append-only, so whatever a request
+// puts there stays for good.
 type Entry struct {
 	ID       int64
 	At       time.Time
@@ -31,14 +38,20 @@ type Entry struct {
 	Details  map[string]any
 }
 
+// MaxDetailsBytes bounds an entry's details as stored (JSON). Writers
+// keep theirs far smaller; Record clips any larger, as the last guard of a
+// log whose rows can never be deleted.
+const MaxDetailsBytes = 8 << 10
+
+// MaxListed is how many items a writer lists in one entry's details (the
+// bindings a delete ended…); it records the count of the rest.
+const MaxListed = 20
+
 // Record appends e to the log within q, normally the change's transaction.
 func Record(ctx context.Context, q db.Querier, e Entry) error {
-	details, err := json.Marshal(e.Details)
+	details, err := encodeDetails(e.Details)
 	if err != nil {
-		return fmt.Errorf("encode audit details: %w", err)
-	}
-	if e.Details == nil {
-		details = []byte("{}")
+		return err
 	}
 	_, err = q.Exec(ctx, `
 		INSERT INTO audit_log (actor, actor_id, action, tenant_id, target, details)
@@ -48,6 +61,79 @@ func Record(ctx context.Context, q db.Querier, e Entry) error {
 		return fmt.Errorf("write audit log: %w", err)
 	}
 	return nil
+}
+
+// encodeDetails is the details as stored: JSON that PostgreSQL's jsonb
+// takes (no NUL, which it refuses), at most MaxDetailsBytes. Details over
+// the bound are replaced by a marker that says so, with their size and
+// keys, so that the change is still recorded and the reader knows what
+// is missing.
+func encodeDetails(d map[string]any) ([]byte, error) {
+	if d == nil {
+		return []byte("{}"), nil
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode audit details: %w", err)
+	}
+	if bytes.Contains(b, []byte(`\u0000`)) {
+		if b, err = withoutNUL(b); err != nil {
+			return nil, err
+		}
+	}
+	if len(b) <= MaxDetailsBytes {
+		return b, nil
+	}
+	keys := slices.Sorted(maps.Keys(d))
+	if len(keys) > MaxListed {
+		keys = keys[:MaxListed]
+	}
+	for i, k := range keys {
+		keys[i] = clipRunes(k, 64)
+	}
+	b, err = json.Marshal(map[string]any{"clipped": true, "bytes": len(b), "keys": keys})
+	if err != nil {
+		return nil, fmt.Errorf("encode clipped audit details: %w", err)
+	}
+	return withoutNUL(b)
+}
+
+// withoutNUL replaces NUL in the strings of JSON b by U+FFFD.
+func withoutNUL(b []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("decode audit details: %w", err)
+	}
+	out, err := json.Marshal(replaceNUL(v))
+	if err != nil {
+		return nil, fmt.Errorf("encode audit details: %w", err)
+	}
+	return out, nil
+}
+
+func replaceNUL(v any) any {
+	switch v := v.(type) {
+	case string:
+		return strings.ReplaceAll(v, "\x00", "\uFFFD")
+	case []any:
+		for i := range v {
+			v[i] = replaceNUL(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[strings.ReplaceAll(k, "\x00", "\uFFFD")] = replaceNUL(x)
+		}
+		return out
+	}
+	return v
+}
+
+func clipRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // Filter selects entries for List. Zero fields do not filter.

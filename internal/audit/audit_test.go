@@ -2,6 +2,9 @@ package audit_test
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/poslink/poslink/internal/audit"
@@ -50,5 +53,58 @@ func TestRecordListAndAppendOnly(t *testing.T) {
 	}
 	if again, _ := audit.List(ctx, pool, audit.Filter{}); len(again) != 3 || again[0].Actor.Label != "cli:root" {
 		t.Fatalf("log changed: %v", again)
+	}
+}
+
+// Details over the bound are stored as a marker naming their size and
+// keys; the change is still recorded. An oversized request copied into
+// the details once made a 55 KB row that can never be deleted.
+func TestRecordClipsOversizedDetails(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	keys := make([]string, 1001)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("made-up-terminal-key-%04d-0000-0000-000000000000", i)
+	}
+	if err := audit.Record(ctx, pool, audit.Entry{Actor: audit.Actor{Label: "test"}, Action: "link.unbind",
+		Target: "connection:1", Details: map[string]any{"terminals": keys, "count": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	var size int
+	if err := pool.QueryRow(ctx, `SELECT octet_length(details::text) FROM audit_log`).Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	if size > audit.MaxDetailsBytes {
+		t.Errorf("stored details of %d bytes, bound %d", size, audit.MaxDetailsBytes)
+	}
+	got, err := audit.List(ctx, pool, audit.Filter{})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("list: %v %v", got, err)
+	}
+	d := got[0].Details
+	if n, _ := d["bytes"].(float64); d["clipped"] != true || n < 50_000 || fmt.Sprint(d["keys"]) != "[count terminals]" {
+		t.Errorf("details not clipped: keys %v, clipped %v, bytes %v", slices.Sorted(maps.Keys(d)), d["clipped"], d["bytes"])
+	}
+	if got[0].Action != "link.unbind" || got[0].Target != "connection:1" {
+		t.Errorf("entry %+v", got[0])
+	}
+}
+
+// PostgreSQL's jsonb refuses NUL: a detail holding one is stored with
+// U+FFFD instead of failing the change it records.
+func TestRecordStoresDetailsWithNUL(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	if err := audit.Record(ctx, pool, audit.Entry{Actor: audit.Actor{Label: "test"}, Action: "test.nul", Target: "x",
+		Details: map[string]any{"name": "a\x00b", "list": []string{"\x00"}, `literal \u0000`: `\u0000`}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := audit.List(ctx, pool, audit.Filter{})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("list: %v %v", got, err)
+	}
+	d := got[0].Details
+	if d["name"] != "a\uFFFDb" || fmt.Sprint(d["list"]) != "[\uFFFD]" || d[`literal \u0000`] != `\u0000` {
+		t.Errorf("details %q", d)
 	}
 }

@@ -71,7 +71,8 @@ func (a *Authenticator) check(ctx context.Context, email, pw string) (tenancy.Us
 		return tenancy.User{}, false, nil
 	}
 	u, err := a.users.UserByEmail(ctx, email)
-	if apperr.KindOf(err) == apperr.NotFound {
+	// Invalid: text no stored address can hold (a direction control).
+	if k := apperr.KindOf(err); k == apperr.NotFound || k == apperr.Invalid {
 		password.VerifyNothing(pw)
 		return tenancy.User{}, false, nil
 	}

@@ -166,6 +166,7 @@ func TestLoginHostileInputFailsLikeAWrongPassword(t *testing.T) {
 		"60,000-character e-mail": {long, wrongPW, "192.0.2.1"},
 		"NUL in e-mail":           {"own\x00er@shop.example", ownerPW, "192.0.2.2"},
 		"invalid UTF-8 e-mail":    {"own\xffer@shop.example", ownerPW, "192.0.2.3"},
+		"direction control":       {"own\u202Eer@shop.example", ownerPW, "192.0.2.7"},
 		"empty":                   {"", "", "192.0.2.4"},
 		"oversized password":      {ownerEmail, strings.Repeat("p", 5000), "192.0.2.5"},
 		"NUL in password":         {ownerEmail, "correct\x00horse", "192.0.2.6"},

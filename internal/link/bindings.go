@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,6 +14,7 @@ import (
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/tenancy"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // Bindings lists the current bindings of a tenant's connection.
@@ -138,12 +141,50 @@ func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connect
 	}
 	return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.bind", TenantID: tenantID,
 		Target: fmt.Sprintf("connection:%d", connectionID), Details: map[string]any{
-			"terminal": t.Key, "terminal_name": t.Name, "camera_id": cameraID, "previous_camera_id": current}})
+			"terminal": t.Key, "terminal_name": clip(t.Name, 200), "camera_id": cameraID, "previous_camera_id": current}})
+}
+
+// MaxTerminalKeyLen is the longest terminal key, as the schema allows.
+const MaxTerminalKeyLen = 100
+
+// MaxUnbind bounds the terminals one delete names: more than any one POS
+// account's registers that a person ticks on a page (a whole link goes
+// with the link's own delete). It bounds what a form can make the
+// database and the audit log do.
+const MaxUnbind = 500
+
+// ErrTooManyTerminals refuses a delete naming more than MaxUnbind
+// terminals.
+var ErrTooManyTerminals = apperr.New(apperr.Invalid, "err.link_too_many_terminals", MaxUnbind)
+
+// CheckTerminalKey refuses a terminal key no terminal can have (text
+// textcheck refuses, or longer than MaxTerminalKeyLen) with the message of
+// its problem, before it reaches a query.
+func CheckTerminalKey(key string) error {
+	if key == "" {
+		return apperr.New(apperr.Invalid, "err.required")
+	}
+	if p := textcheck.Line(key, MaxTerminalKeyLen); p != textcheck.OK {
+		return apperr.New(apperr.Invalid, p.Key())
+	}
+	return nil
 }
 
 // Unbind ends the bindings of the given terminals of a connection (the
-// manuals' delete: the link of those terminals only).
+// manuals' delete: the link of those terminals only), and returns how many
+// it ended. Keys that name no current binding of the connection are
+// ignored; at most MaxUnbind keys are taken, each checked before the
+// query. The audit entry lists the bindings that ended, with the camera
+// each fed, not the keys the request named.
 func (s *Store) Unbind(ctx context.Context, actor audit.Actor, tenantID, connectionID int64, terminalKeys []string) (int, error) {
+	if len(terminalKeys) > MaxUnbind {
+		return 0, ErrTooManyTerminals
+	}
+	for _, k := range terminalKeys {
+		if err := CheckTerminalKey(k); err != nil {
+			return 0, err
+		}
+	}
 	var n int
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		at, err := lockConnection(ctx, tx, tenantID, connectionID)
@@ -153,20 +194,60 @@ func (s *Store) Unbind(ctx context.Context, actor audit.Actor, tenantID, connect
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = $4
-			WHERE tenant_id = $1 AND connection_id = $2 AND terminal_key = ANY($3) AND unbound_at IS NULL`,
+		rows, err := tx.Query(ctx, `UPDATE terminal_bindings SET unbound_at = $4
+			WHERE tenant_id = $1 AND connection_id = $2 AND terminal_key = ANY($3) AND unbound_at IS NULL
+			RETURNING terminal_key, terminal_name, camera_id`,
 			tenantID, connectionID, terminalKeys, at)
 		if err != nil {
 			return fmt.Errorf("unbind terminals: %w", err)
 		}
-		n = int(tag.RowsAffected())
+		ended, err := collectEnded(rows)
+		if err != nil {
+			return fmt.Errorf("unbind terminals: %w", err)
+		}
+		n = len(ended)
 		if n == 0 {
 			return nil
 		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.unbind", TenantID: tenantID,
-			Target: fmt.Sprintf("connection:%d", connectionID), Details: map[string]any{"terminals": terminalKeys}})
+			Target: fmt.Sprintf("connection:%d", connectionID), Details: endedDetails(ended)})
 	})
 	return n, err
+}
+
+// endedBinding is a binding that a change ended: the terminal and the
+// camera it fed until then.
+type endedBinding struct {
+	key, name string
+	cameraID  int64
+}
+
+func collectEnded(rows pgx.Rows) ([]endedBinding, error) {
+	ended, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (endedBinding, error) {
+		var b endedBinding
+		return b, r.Scan(&b.key, &b.name, &b.cameraID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(ended, func(a, b endedBinding) int { return strings.Compare(a.key, b.key) })
+	return ended, nil
+}
+
+// endedDetails is what the audit log records of ended bindings: how many,
+// and the first audit.MaxListed of them with the camera each fed and the
+// start of the terminal's name (the bindings keep it whole), so that the
+// entry stays within audit.MaxDetailsBytes.
+func endedDetails(ended []endedBinding) map[string]any {
+	listed := make([]map[string]any, 0, min(len(ended), audit.MaxListed))
+	for _, b := range ended[:min(len(ended), audit.MaxListed)] {
+		listed = append(listed, map[string]any{"terminal": b.key, "terminal_name": clip(b.name, 40), "camera_id": b.cameraID})
+	}
+	d := map[string]any{"bindings_ended": len(ended), "ended": listed}
+	if len(ended) > len(listed) {
+		d["not_listed"] = len(ended) - len(listed)
+	}
+	return d
 }
 
 // RenameTerminals stores the names the provider now reports for terminals

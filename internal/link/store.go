@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,7 @@ import (
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/secret"
 	"github.com/poslink/poslink/internal/tenancy"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // Store reads and changes connections and bindings. Every method takes the
@@ -80,12 +82,26 @@ func (s *Store) seal(p Provider, externalID string, creds any) ([]byte, error) {
 	return sealed, nil
 }
 
+// clip makes text from outside that is stored without a person to tell
+// (a provider's account, store and register names, an error's detail) fit
+// its column and the pages: invalid UTF-8 becomes U+FFFD, control
+// characters spaces, invisible direction controls (which would make a name
+// read backwards) are dropped, and it is cut at n characters.
 func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case textcheck.IsBidiControl(r):
+			return -1
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return string([]rune(s)[:n])
+	return strings.TrimSpace(string([]rune(s)[:n]))
 }
 
 // Save links a POS account to the tenant, or updates the tenant's existing
@@ -260,8 +276,13 @@ func (s *Store) Delete(ctx context.Context, actor audit.Actor, tenantID, id int6
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = $3
-			WHERE tenant_id = $1 AND connection_id = $2 AND unbound_at IS NULL`, tenantID, id, at)
+		rows, err := tx.Query(ctx, `UPDATE terminal_bindings SET unbound_at = $3
+			WHERE tenant_id = $1 AND connection_id = $2 AND unbound_at IS NULL
+			RETURNING terminal_key, terminal_name, camera_id`, tenantID, id, at)
+		if err != nil {
+			return fmt.Errorf("end bindings of connection: %w", err)
+		}
+		ended, err := collectEnded(rows)
 		if err != nil {
 			return fmt.Errorf("end bindings of connection: %w", err)
 		}
@@ -275,9 +296,10 @@ func (s *Store) Delete(ctx context.Context, actor audit.Actor, tenantID, id int6
 		if err != nil {
 			return fmt.Errorf("unlink connection: %w", err)
 		}
+		details := endedDetails(ended)
+		details["provider"], details["external_id"] = string(p), ext
 		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.delete", TenantID: tenantID,
-			Target: fmt.Sprintf("connection:%d", id), Details: map[string]any{"provider": string(p), "external_id": ext,
-				"bindings_ended": tag.RowsAffected()}})
+			Target: fmt.Sprintf("connection:%d", id), Details: details})
 	})
 }
 

@@ -62,6 +62,12 @@ func (s *Store) UpdateCamera(ctx context.Context, actor audit.Actor, tenantID, c
 		if err != nil {
 			return notFound(err)
 		}
+		from, to := changedFields(
+			[3]string{old.DeviceID, old.Name, old.Model},
+			[3]string{in.DeviceID, in.Name, in.Model})
+		if len(to) == 0 {
+			return nil // nothing changes, so nothing is recorded
+		}
 		_, err = tx.Exec(ctx, `UPDATE cameras SET device_id = $3, name = $4, model = $5, updated_at = now()
 			WHERE tenant_id = $1 AND id = $2`, tenantID, cameraID, in.DeviceID, in.Name, in.Model)
 		if db.IsUniqueViolation(err, "cameras_device_id_key") {
@@ -71,11 +77,20 @@ func (s *Store) UpdateCamera(ctx context.Context, actor audit.Actor, tenantID, c
 			return fmt.Errorf("update camera: %w", err)
 		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "camera.update", TenantID: tenantID,
-			Target: fmt.Sprintf("camera:%d", cameraID), Details: map[string]any{
-				"from": map[string]any{"device_id": old.DeviceID, "name": old.Name, "model": old.Model},
-				"to":   map[string]any{"device_id": in.DeviceID, "name": in.Name, "model": in.Model},
-			}})
+			Target: fmt.Sprintf("camera:%d", cameraID), Details: map[string]any{"from": from, "to": to}})
 	})
+}
+
+// changedFields are the camera's fields (device ID, name, model) that
+// differ, before and after: what an update records.
+func changedFields(before, after [3]string) (from, to map[string]any) {
+	from, to = map[string]any{}, map[string]any{}
+	for i, name := range [3]string{"device_id", "name", "model"} {
+		if before[i] != after[i] {
+			from[name], to[name] = before[i], after[i]
+		}
+	}
+	return from, to
 }
 
 // SetPOSOption switches a camera's POS option. usableFrom is required when
@@ -90,21 +105,32 @@ func (s *Store) SetPOSOption(ctx context.Context, actor audit.Actor, tenantID, c
 		from = dateOf(usableFrom)
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE cameras SET pos_enabled = $3, pos_usable_from = $4, updated_at = now()
-			WHERE tenant_id = $1 AND id = $2`, tenantID, cameraID, enabled, from)
+		old, err := scanCamera(tx.QueryRow(ctx, `SELECT `+cameraColumns+` FROM cameras
+			WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, cameraID))
 		if err != nil {
+			return notFound(err)
+		}
+		if old.POSEnabled == enabled && (!enabled || old.POSUsableFrom.Equal(dateOf(usableFrom))) {
+			return nil // nothing changes, so nothing is recorded
+		}
+		if _, err := tx.Exec(ctx, `UPDATE cameras SET pos_enabled = $3, pos_usable_from = $4, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2`, tenantID, cameraID, enabled, from); err != nil {
 			return fmt.Errorf("set POS option: %w", err)
 		}
-		if tag.RowsAffected() == 0 {
-			return errNotFound
-		}
-		details := map[string]any{"enabled": enabled}
-		if enabled {
-			details["usable_from"] = dateOf(usableFrom).Format(time.DateOnly)
-		}
+		details := posDetails(enabled, dateOf(usableFrom))
+		details["previous"] = posDetails(old.POSEnabled, old.POSUsableFrom)
 		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "camera.pos_option", TenantID: tenantID,
 			Target: fmt.Sprintf("camera:%d", cameraID), Details: details})
 	})
+}
+
+// posDetails is a POS option as the audit log records it.
+func posDetails(enabled bool, usableFrom time.Time) map[string]any {
+	d := map[string]any{"enabled": enabled}
+	if enabled {
+		d["usable_from"] = usableFrom.Format(time.DateOnly)
+	}
+	return d
 }
 
 // Cameras lists a tenant's cameras.
@@ -127,8 +153,14 @@ func (s *Store) Camera(ctx context.Context, tenantID, cameraID int64) (Camera, e
 }
 
 // CameraByDeviceID finds a camera of any tenant by its device ID, for staff
-// and the operator commands.
+// and the operator commands. A device ID no camera can have is refused
+// (Invalid, on the field "device_id") before any query.
 func (s *Store) CameraByDeviceID(ctx context.Context, deviceID string) (Camera, error) {
+	var v apperr.Validation
+	deviceID = checkDeviceID(&v, "device_id", deviceID)
+	if err := v.Err(); err != nil {
+		return Camera{}, oneField(err)
+	}
 	c, err := scanCamera(s.pool.QueryRow(ctx, `SELECT `+cameraColumns+` FROM cameras WHERE device_id = $1`, deviceID))
 	if err != nil {
 		return Camera{}, notFound(err)

@@ -36,6 +36,18 @@ func (s *Store) Today() time.Time {
 
 var errNotFound = apperr.New(apperr.NotFound, "err.not_found")
 
+// oneField makes the error of a check of one value (a search, a lookup)
+// say that value's problem as its message, so that a page without the
+// field shows it too.
+func oneField(err error) error {
+	if e, ok := apperr.As(err); ok && len(e.Fields) == 1 {
+		for _, key := range e.Fields {
+			e.Key = key
+		}
+	}
+	return err
+}
+
 func notFound(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errNotFound
@@ -86,6 +98,9 @@ func (s *Store) RenameTenant(ctx context.Context, actor audit.Actor, tenantID in
 		if err := tx.QueryRow(ctx, `SELECT name FROM tenants WHERE id = $1 FOR UPDATE`, tenantID).Scan(&old); err != nil {
 			return notFound(err)
 		}
+		if old == name {
+			return nil // nothing changes, so nothing is recorded
+		}
 		if _, err := tx.Exec(ctx, `UPDATE tenants SET name = $2, updated_at = now() WHERE id = $1`, tenantID, name); err != nil {
 			return fmt.Errorf("rename tenant: %w", err)
 		}
@@ -103,9 +118,19 @@ func (s *Store) GetTenant(ctx context.Context, tenantID int64) (Tenant, error) {
 	return t, nil
 }
 
+// FieldQuery is the field a refused search of tenants is reported on.
+const FieldQuery = "q"
+
 // ListTenants lists tenants whose name, owner e-mail or camera device ID
-// contains query (all when empty), newest first, at most limit.
+// contains query (all when empty), newest first, at most limit. A query
+// that is not one line of text of at most MaxQueryLen characters is
+// refused (Invalid, on FieldQuery).
 func (s *Store) ListTenants(ctx context.Context, query string, limit int) ([]Tenant, error) {
+	var v apperr.Validation
+	query = checkQuery(&v, FieldQuery, query)
+	if err := v.Err(); err != nil {
+		return nil, oneField(err)
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+tenantColumns+` FROM tenants t
 		WHERE $1 = ''
@@ -187,9 +212,16 @@ func (s *Store) createUser(ctx context.Context, actor audit.Actor, role Role, te
 	return u, err
 }
 
-// UserByEmail returns the user with that e-mail address.
+// UserByEmail returns the user with that e-mail address. Text no address
+// can hold (a control or direction character, too long) is refused
+// (Invalid, on the field "email") before any query.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
+	var v apperr.Validation
+	if !checkEmailText(&v, "email", email) {
+		return User{}, oneField(v.Err())
+	}
+	email = NormalizeEmail(email)
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
 	if err != nil {
 		return User{}, notFound(err)
 	}
@@ -225,13 +257,21 @@ func (s *Store) Staff(ctx context.Context) ([]User, error) {
 
 // SetUserDisabled disables or re-enables a user's login. Disabling ends
 // their sessions at their next request, as the session loader re-reads it.
+// A user already so is left as is, and nothing is recorded.
 func (s *Store) SetUserDisabled(ctx context.Context, actor audit.Actor, userID int64, disabled bool) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var tenantID int64
-		err := tx.QueryRow(ctx, `UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1
-			RETURNING coalesce(tenant_id, 0)`, userID, disabled).Scan(&tenantID)
+		var was bool
+		err := tx.QueryRow(ctx, `SELECT coalesce(tenant_id, 0), disabled FROM users WHERE id = $1 FOR UPDATE`, userID).
+			Scan(&tenantID, &was)
 		if err != nil {
 			return notFound(err)
+		}
+		if was == disabled {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1`, userID, disabled); err != nil {
+			return fmt.Errorf("set user disabled: %w", err)
 		}
 		action := "user.enable"
 		if disabled {

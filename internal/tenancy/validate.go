@@ -5,17 +5,20 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/password"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // Limits of the text fields, also enforced by the schema.
 const (
 	MaxNameLen  = 100
 	MaxEmailLen = 254
+	// MaxQueryLen bounds a search of tenants: what it matches (names,
+	// e-mail addresses, device IDs) is never longer.
+	MaxQueryLen = MaxEmailLen
 )
 
 // ASSUMPTION: the camera cloud's device IDs are opaque tokens of letters,
@@ -29,39 +32,30 @@ func NormalizeEmail(s string) string {
 	return strings.ToLower(strings.TrimSpace(s))
 }
 
-// cleanText trims s and reports whether it holds control characters, which
-// no name needs and which would corrupt logs and screens.
-func cleanText(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return s, false
-		}
-	}
-	return s, utf8.ValidString(s)
-}
-
+// checkName checks a name a person typed (a tenant, camera, model or
+// display name) with textcheck: no control characters, which would corrupt
+// logs and screens, and no invisible direction controls, which make a name
+// read differently from what it is (U+202E shows it backwards).
 func checkName(v *apperr.Validation, field, s string, required bool) string {
-	s, ok := cleanText(s)
-	switch {
-	case !ok:
-		v.Add(field, "err.text_invalid")
+	s = strings.TrimSpace(s)
+	switch p := textcheck.Line(s, MaxNameLen); {
+	case p == textcheck.TooLong:
+		v.Add(field, "err.too_long_100")
+	case p != textcheck.OK:
+		v.Add(field, p.Key())
 	case s == "" && required:
 		v.Add(field, "err.required")
-	case utf8.RuneCountInString(s) > MaxNameLen:
-		v.Add(field, "err.too_long_100")
 	}
 	return s
 }
 
 func checkEmail(v *apperr.Validation, field, s string) string {
+	if !checkEmailText(v, field, s) {
+		return NormalizeEmail(s)
+	}
 	s = NormalizeEmail(s)
 	if s == "" {
 		v.Add(field, "err.required")
-		return s
-	}
-	if len(s) > MaxEmailLen {
-		v.Add(field, "err.email_too_long")
 		return s
 	}
 	addr, err := mail.ParseAddress(s)
@@ -69,6 +63,22 @@ func checkEmail(v *apperr.Validation, field, s string) string {
 		v.Add(field, "err.email_invalid")
 	}
 	return s
+}
+
+// checkEmailText checks what an e-mail address may hold before it is
+// normalized (which would turn invalid UTF-8 into U+FFFD), parsed or looked
+// up: net/mail takes any UTF-8, direction controls too.
+func checkEmailText(v *apperr.Validation, field, s string) bool {
+	s = strings.TrimSpace(s)
+	switch p := textcheck.Line(s, MaxEmailLen); {
+	case len(s) > MaxEmailLen || p == textcheck.TooLong:
+		v.Add(field, "err.email_too_long")
+	case p != textcheck.OK:
+		v.Add(field, p.Key())
+	default:
+		return true
+	}
+	return false
 }
 
 func checkPassword(v *apperr.Validation, field, pw string) {
@@ -82,6 +92,8 @@ func checkPassword(v *apperr.Validation, field, pw string) {
 	}
 }
 
+// checkDeviceID checks a device ID; the pattern admits ASCII letters,
+// digits, '-' and '_' only, so no other text check is needed.
 func checkDeviceID(v *apperr.Validation, field, s string) string {
 	s = strings.TrimSpace(s)
 	switch {
@@ -89,6 +101,16 @@ func checkDeviceID(v *apperr.Validation, field, s string) string {
 		v.Add(field, "err.required")
 	case !deviceIDPattern.MatchString(s):
 		v.Add(field, "err.device_id_invalid")
+	}
+	return s
+}
+
+// checkQuery checks a search of tenants: one line of text, bounded. It
+// goes into a LIKE pattern, so it must be text PostgreSQL takes.
+func checkQuery(v *apperr.Validation, field, s string) string {
+	s = strings.TrimSpace(s)
+	if p := textcheck.Line(s, MaxQueryLen); p != textcheck.OK {
+		v.Add(field, p.Key())
 	}
 	return s
 }

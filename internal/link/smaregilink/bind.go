@@ -143,8 +143,11 @@ func (s *Service) Unbind(ctx context.Context, actor audit.Actor, tenantID, connI
 	if _, err := s.connection(ctx, tenantID, connID); err != nil {
 		return 0, err
 	}
-	if len(keys) == 0 {
+	switch {
+	case len(keys) == 0:
 		return 0, apperr.New(apperr.Invalid, "smaregi.err.select_rows")
+	case len(keys) > link.MaxUnbind:
+		return 0, link.ErrTooManyTerminals
 	}
 	for _, k := range keys {
 		if _, _, ok := SplitKey(k); !ok {

@@ -49,13 +49,17 @@ func (s *Service) ImportLegacy(ctx context.Context, actor audit.Actor, tenantID 
 	checkMemo(&v, in.Memo)
 	bindings := make([]link.ImportBinding, len(in.Bindings))
 	for i, b := range in.Bindings {
+		field := fmt.Sprintf("bindings[%d]", i)
 		st, ok1 := parseID(b.StoreID)
 		term, ok2 := parseID(b.TerminalID)
 		if !ok1 || !ok2 || b.CameraID <= 0 {
-			v.Add(fmt.Sprintf("bindings[%d]", i), "smaregi.err.terminal_id_invalid")
+			v.Add(field, "smaregi.err.terminal_id_invalid")
 			continue
 		}
-		bindings[i] = link.ImportBinding{Terminal: link.Terminal{Key: TerminalKey(st, term), Name: b.TerminalName, Store: b.StoreName},
+		name, store := strings.TrimSpace(b.TerminalName), strings.TrimSpace(b.StoreName)
+		checkName(&v, field, name)
+		checkName(&v, field, store)
+		bindings[i] = link.ImportBinding{Terminal: link.Terminal{Key: TerminalKey(st, term), Name: name, Store: store},
 			CameraID: b.CameraID}
 	}
 	if err := v.Err(); err != nil {

@@ -5,10 +5,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/poslink/poslink/internal/apperr"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // Input is what the owner enters on 新規設定追加 and 連携情報修正.
@@ -34,6 +33,7 @@ const (
 const (
 	MaxMemoLen   = 200 // runes, as the schema allows
 	MaxSecretLen = 256 // bytes
+	MaxNameLen   = 200 // runes: a terminal's or store's name, as the schema allows
 )
 
 // contractIDPattern is a 契約ID: the shapes seen are "sk…" in production
@@ -97,11 +97,25 @@ func checkSecret(v *apperr.Validation, field, s string) {
 	}
 }
 
+// checkMemo checks the メモ, one line: no control characters, and no
+// invisible direction controls, which would make it read differently from
+// what it is on the owner's and support's pages.
 func checkMemo(v *apperr.Validation, s string) {
-	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
-		v.Add(FieldMemo, "err.text_invalid")
-	} else if utf8.RuneCountInString(s) > MaxMemoLen {
+	switch p := textcheck.Line(s, MaxMemoLen); p {
+	case textcheck.OK:
+	case textcheck.TooLong:
 		v.Add(FieldMemo, "smaregi.err.memo_too_long")
+	default:
+		v.Add(FieldMemo, p.Key())
+	}
+}
+
+// checkName checks a terminal's or store's name that the operator brings
+// over from the old system: one line of at most MaxNameLen characters, no
+// control or direction characters.
+func checkName(v *apperr.Validation, field, s string) {
+	if p := textcheck.Line(s, MaxNameLen); p != textcheck.OK {
+		v.Add(field, p.Key())
 	}
 }
 

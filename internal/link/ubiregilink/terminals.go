@@ -134,6 +134,9 @@ func (s *Service) Bind(ctx context.Context, actor audit.Actor, tenantID, connID 
 	case cameraID <= 0:
 		return link.Terminal{}, ErrCameraRequired
 	}
+	if err := link.CheckTerminalKey(terminalKey); err != nil {
+		return link.Terminal{}, err
+	}
 	c, err := s.Connection(ctx, tenantID, connID)
 	if err != nil {
 		return link.Terminal{}, err
@@ -155,7 +158,8 @@ func (s *Service) Bind(ctx context.Context, actor audit.Actor, tenantID, connID 
 
 // Unbind deletes the links of the chosen terminals to their cameras (the
 // manuals' delete: the link only; the account stays linked). It returns
-// how many there were.
+// how many there were. At most link.MaxUnbind terminals are taken at once
+// (link.Store.Unbind checks them).
 func (s *Service) Unbind(ctx context.Context, actor audit.Actor, tenantID, connID int64, terminalKeys []string) (int, error) {
 	if len(terminalKeys) == 0 {
 		return 0, ErrTerminalRequired
