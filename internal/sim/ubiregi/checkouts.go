@@ -41,10 +41,10 @@ type window struct {
 const lookBack = shop.MaxLater + time.Minute
 
 type checkoutsJSON struct {
-	Timestamp      stamp          `json:"timestamp"`
-	NextBatchSince stamp          `json:"next_batch_since"`
-	LastUpdatedAt  stamp          `json:"last_updated_at"`
-	NextURL        *string        `json:"next-url"`
+	Timestamp      stamp   `json:"timestamp"`
+	NextBatchSince stamp   `json:"next_batch_since"`
+	LastUpdatedAt  stamp   `json:"last_updated_at"`
+	NextURL        *string `json:"next-url"`
 	// TotalCount is sent when total_count=true was asked for.
 	TotalCount *int           `json:"total_count,omitempty"`
 	Checkouts  []checkoutJSON `json:"checkouts"`
