@@ -70,10 +70,10 @@ func (c *Client) Checkouts(ctx context.Context, accessToken string, q CheckoutsQ
 	}
 	path := checkoutsPath(q.AccountID)
 	var env struct {
-		Timestamp      *string           `json:"timestamp"`
-		NextBatchSince *string           `json:"next_batch_since"`
-		LastUpdatedAt  *string           `json:"last_updated_at"`
-		NextURL        *string           `json:"next-url"`
+		Timestamp      *string            `json:"timestamp"`
+		NextBatchSince *string            `json:"next_batch_since"`
+		LastUpdatedAt  *string            `json:"last_updated_at"`
+		NextURL        *string            `json:"next-url"`
 		Checkouts      *[]json.RawMessage `json:"checkouts"`
 	}
 	if err := c.getJSON(ctx, op, path+"?"+q.values().Encode(), accessToken, &env); err != nil {
