@@ -506,3 +506,12 @@ func TestFeedSmaregiMalformed(t *testing.T) {
 		t.Fatalf("unspoiled: %d transactions, %v", len(p.Transactions), err)
 	}
 }
+
+// The feed keys registers as bindings do.
+func TestFeedTerminalKeyIsTheBindingsKey(t *testing.T) {
+	for _, k := range [][2]string{{"1", "2"}, {"12", "345678901"}} {
+		if a, b := smaregi.TerminalKey(k[0], k[1]), smaregilink.TerminalKey(k[0], k[1]); a != b {
+			t.Fatalf("feed key %q, bindings key %q", a, b)
+		}
+	}
+}
