@@ -46,6 +46,10 @@ type smaregiCursor struct {
 
 func parseCursor(s string, since time.Time) (smaregiCursor, error) {
 	if s == "" {
+		if since.IsZero() {
+			// Smaregi is read in ranges of 31 days: a start is required.
+			return smaregiCursor{}, fmt.Errorf("smaregi feed: no cursor and no start")
+		}
 		return smaregiCursor{From: since.Truncate(time.Second)}, nil
 	}
 	var c smaregiCursor

@@ -515,3 +515,19 @@ func TestFeedTerminalKeyIsTheBindingsKey(t *testing.T) {
 		}
 	}
 }
+
+// A cursor not of this feed, or no cursor and no start, is the caller's
+// bug, not Smaregi's failure.
+func TestFeedCursors(t *testing.T) {
+	f := newFixture(t, after)
+	_, conn := f.linkContract(t, "skfeed08", 24*time.Hour, 1)
+	fd := f.feed(t, conn.ID)
+	for _, c := range []string{"{", `{"after_id":5}`, `{"from":"2026-11-01T00:00:00Z","after_id":-1}`} {
+		if _, err := fd.Changes(f.ctx, c, after); err == nil || pos.ClassOf(err) != 0 {
+			t.Errorf("cursor %s: %v", c, err)
+		}
+	}
+	if _, err := fd.Changes(f.ctx, "", time.Time{}); err == nil || pos.ClassOf(err) != 0 {
+		t.Errorf("no start: %v", err)
+	}
+}

@@ -41,6 +41,7 @@ const maxPresentPages = 10_000
 
 // ubiregiCursor is where a feed continues: the next request.
 type ubiregiCursor struct {
+	// Since is zero for the whole history (a feed started without one).
 	Since time.Time `json:"since"`
 	// Until and GLB are set while the pages of one window are read.
 	Until time.Time `json:"until,omitzero"`
@@ -52,7 +53,7 @@ func parseCursor(s string, since time.Time) (ubiregiCursor, error) {
 		return ubiregiCursor{Since: since}, nil
 	}
 	var c ubiregiCursor
-	if err := json.Unmarshal([]byte(s), &c); err != nil || c.Since.IsZero() || c.GLB < 0 || (c.GLB > 0) != !c.Until.IsZero() {
+	if err := json.Unmarshal([]byte(s), &c); err != nil || c.GLB < 0 || (c.GLB > 0) != !c.Until.IsZero() {
 		return ubiregiCursor{}, fmt.Errorf("ubiregi feed: %q is not a cursor of this feed", s)
 	}
 	return c, nil
@@ -190,6 +191,13 @@ func (f *feed) Present(ctx context.Context, from, to time.Time) (map[string]bool
 // (the poller's currency) instead of the owner's message. A grant Ubiregi
 // no longer honours marks the connection 要再認証 on the way.
 func (f *feed) withToken(ctx context.Context, call func(ctx context.Context, token string) error) error {
+	c, err := f.s.Connection(ctx, f.tenantID, f.connID)
+	if err != nil {
+		return err
+	}
+	if c.Status == link.ReauthRequired {
+		return reauthError("the link is 要再認証")
+	}
 	var cr credentials
 	if _, err := f.s.links.Credentials(ctx, f.tenantID, f.connID, &cr); err != nil {
 		return err
@@ -201,7 +209,7 @@ func (f *feed) withToken(ctx context.Context, call func(ctx context.Context, tok
 			return feedError(err)
 		}
 	}
-	err := call(ctx, token)
+	err = call(ctx, token)
 	if pos.ClassOf(err) != pos.TokenRefused {
 		return err
 	}

@@ -449,3 +449,18 @@ func BenchmarkFeedMinute(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/float64(b.N), "tx/op")
 }
+
+// A cursor not of this feed is the caller's bug, not Ubiregi's failure;
+// a feed started without a start reads the whole history, page by page.
+func TestFeedCursors(t *testing.T) {
+	f := newFeedFixture(t, 2, 2*24*time.Hour)
+	fd := f.feed(t)
+	for _, c := range []string{"{", `{"since":"2026-11-01T00:00:00Z","glb":5}`, `{"glb":-1}`} {
+		if _, err := fd.Changes(f.ctx, c, feedNow); err == nil || pos.ClassOf(err) != 0 {
+			t.Errorf("cursor %s: %v", c, err)
+		}
+	}
+	got := map[string]pos.Transaction{}
+	syncAll(t, fd, "", time.Time{}, got)
+	f.sameAsTruth(t, got, f.truth(t, f.acct.HistoryFrom))
+}

@@ -103,7 +103,7 @@ func named(in []namedJSON) ([]Named, error) {
 			return nil, fmt.Errorf("an entry without a usable, unique id (%d)", n.ID)
 		}
 		seen[n.ID] = true
-		out = append(out, Named{ID: n.ID, Name: n.Name})
+		out = append(out, Named(n))
 	}
 	return out, nil
 }
