@@ -199,12 +199,11 @@ func (f *feed) withToken(ctx context.Context, call func(ctx context.Context, tok
 		return reauthError("the link is 要再認証")
 	}
 	var cr credentials
-	if _, err := f.s.links.Credentials(ctx, f.tenantID, f.connID, &cr); err != nil {
+	if _, err = f.s.links.Credentials(ctx, f.tenantID, f.connID, &cr); err != nil {
 		return err
 	}
 	token := cr.AccessToken
 	if f.s.due(cr.Expiry) {
-		var err error
 		if token, err = f.s.refresh(ctx, f.tenantID, f.connID, "", true); err != nil {
 			return feedError(err)
 		}
