@@ -20,7 +20,7 @@ import (
 // Bindings lists the current bindings of a tenant's connection.
 func (s *Store) Bindings(ctx context.Context, tenantID, connectionID int64) ([]Binding, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT id, connection_id, terminal_key, terminal_name, store_name, camera_id, bound_at
+		SELECT id, connection_id, terminal_key, terminal_name, store_name, camera_id, bound_at, gone_at
 		FROM terminal_bindings
 		WHERE tenant_id = $1 AND connection_id = $2 AND unbound_at IS NULL
 		ORDER BY store_name, terminal_key`, tenantID, connectionID)
@@ -29,7 +29,11 @@ func (s *Store) Bindings(ctx context.Context, tenantID, connectionID int64) ([]B
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Binding, error) {
 		var b Binding
-		err := r.Scan(&b.ID, &b.ConnectionID, &b.Terminal.Key, &b.Terminal.Name, &b.Terminal.Store, &b.CameraID, &b.BoundAt)
+		var gone *time.Time
+		err := r.Scan(&b.ID, &b.ConnectionID, &b.Terminal.Key, &b.Terminal.Name, &b.Terminal.Store, &b.CameraID, &b.BoundAt, &gone)
+		if gone != nil {
+			b.GoneAt = *gone
+		}
 		return b, err
 	})
 }

@@ -86,6 +86,9 @@ type Binding struct {
 	Terminal     Terminal
 	CameraID     int64
 	BoundAt      time.Time
+	// GoneAt is when the provider stopped listing the terminal (zero while
+	// it lists it): the binding is kept and shown as gone.
+	GoneAt time.Time
 }
 
 // ConnectionInput is what linking saves.

@@ -8,9 +8,9 @@ import (
 )
 
 // namesInterval is how often each link's names are checked with Smaregi:
-// names seldom change, and every check counts against the contract's rate
-// limit.
-const namesInterval = 6 * time.Hour
+// hourly, so that a renamed or removed register shows within the hour;
+// each check is two requests against the contract's rate limit.
+const namesInterval = time.Hour
 
 // Bounds of one pass of RefreshNames, which shares the maintenance loop
 // with other work: links visited, and time spent.
@@ -23,7 +23,9 @@ const (
 // registers of the links whose names were checked longest ago (a link
 // saved or imported since is first) and stores the names Smaregi reports
 // on their current bindings — an imported link knows none, a register may
-// be renamed — so that the list, which does not ask Smaregi, shows them.
+// be renamed — so that the list, which does not ask Smaregi, shows them;
+// a bound register Smaregi no longer lists is marked gone, its binding
+// kept.
 // A link whose stored credentials Smaregi refuses is marked 要更新 on the
 // way, so that it is not polled (the terminal page shows that, but a page
 // writes nothing). Safe on every instance: each link is claimed by one. It
@@ -68,6 +70,13 @@ func (s *Service) refreshNamesOf(ctx context.Context, c link.Connection) (int, e
 	bindings, err := s.links.Bindings(ctx, c.TenantID, c.ID)
 	if err != nil || len(bindings) == 0 {
 		return 0, err
+	}
+	if listed != nil {
+		// The Platform API lists every register: a bound one it does not
+		// list is gone. (The old API lists none: nothing can be told.)
+		if err := s.markListed(ctx, c, listed); err != nil {
+			return 0, err
+		}
 	}
 	var terms []link.Terminal
 	for _, r := range mergeRows(stores, listed, bindings) {

@@ -40,6 +40,8 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	devices *deviceCache
+	// directories are the accounts' names the feeds use.
+	directories *directories
 }
 
 // New returns the service.
@@ -55,7 +57,7 @@ func New(cfg Config, links *link.Store) *Service {
 	api := ubiregi.New(ubiregi.Config{BaseURL: cfg.BaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		RedirectURL: cfg.RedirectURL, HTTPClient: cfg.HTTPClient, Timeout: cfg.Timeout, Now: now})
 	return &Service{cfg: cfg, links: links, api: api, now: now, log: log.With("provider", "ubiregi"),
-		devices: newDeviceCache(deviceCacheTTL, deviceCacheSize, now)}
+		devices: newDeviceCache(deviceCacheTTL, deviceCacheSize, now), directories: newDirectories()}
 }
 
 // systemActor is who the audit log names when the service itself changes

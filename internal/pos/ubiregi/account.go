@@ -19,6 +19,18 @@ type Account struct {
 	// Devices are the account's registers (iPads): a checkout's device_id
 	// is a device's GUID.
 	Devices []Device
+	// Timezone is the account's IANA zone ("Asia/Tokyo"), in which its
+	// registers' times are shown; empty when the account has none.
+	Timezone string
+	// Cashiers and PaymentTypes name the ids checkouts refer to.
+	Cashiers     []Named
+	PaymentTypes []Named
+}
+
+// Named is a cashier or payment type of the account.
+type Named struct {
+	ID   int64
+	Name string
 }
 
 // Device is a register of the account. Ubiregi documents no devices
@@ -43,6 +55,9 @@ func (c *Client) AccountCurrent(ctx context.Context, accessToken string) (Accoun
 				GUID string `json:"guid"`
 				Name string `json:"name"`
 			} `json:"devices"`
+			Timezone     string      `json:"timezone"`
+			Cashiers     []namedJSON `json:"cashiers"`
+			PaymentTypes []namedJSON `json:"payment_types"`
 		} `json:"account"`
 	}
 	if err := c.getJSON(ctx, op, "/api/3/accounts/current", accessToken, &body); err != nil {
@@ -60,6 +75,35 @@ func (c *Client) AccountCurrent(ctx context.Context, accessToken string) (Accoun
 		}
 		seen[d.GUID] = true
 		out.Devices = append(out.Devices, Device{GUID: d.GUID, Name: d.Name})
+	}
+	out.Timezone = a.Timezone
+	var err error
+	if out.Cashiers, err = named(a.Cashiers); err != nil {
+		return Account{}, malformed(op, "cashiers: "+err.Error())
+	}
+	if out.PaymentTypes, err = named(a.PaymentTypes); err != nil {
+		return Account{}, malformed(op, "payment_types: "+err.Error())
+	}
+	return out, nil
+}
+
+// namedJSON is a cashier or payment type as the account lists it.
+type namedJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// named checks a list of cashiers or payment types: ids positive and
+// unique, names text.
+func named(in []namedJSON) ([]Named, error) {
+	out := make([]Named, 0, len(in))
+	seen := make(map[int64]bool, len(in))
+	for _, n := range in {
+		if n.ID <= 0 || seen[n.ID] || !utf8.ValidString(n.Name) {
+			return nil, fmt.Errorf("an entry without a usable, unique id (%d)", n.ID)
+		}
+		seen[n.ID] = true
+		out = append(out, Named(n))
 	}
 	return out, nil
 }

@@ -1,10 +1,12 @@
 // Package ubiregi is a client of the Ubiregi (ユビレジ) API v3 as poslink
 // uses it: the OAuth2 authorization-code flow of ubiregi.com (with
-// Ubiregi's token extensions account_id and refresh_token_expires_in) and
-// the current account with its devices (the POS terminals). It speaks the
-// real API's documented and observed shapes (shared/pos-apis.md §1) and
-// knows nothing of poslink's database: pointing it at the real host or at
-// the simulator is a matter of BaseURL.
+// Ubiregi's token extensions account_id and refresh_token_expires_in),
+// the current account with its devices (the POS terminals), cashiers and
+// payment types, and the checkouts collection read page by page (sync
+// loop and normalization to pos.Transaction: checkouts.go, transaction.go).
+// It speaks the real API's documented and observed shapes
+// (shared/pos-apis.md §1) and knows nothing of poslink's database: pointing
+// it at the real host or at the simulator is a matter of BaseURL.
 //
 // Every call is bounded in time and in the size of the answer read, and
 // every failure is a *pos.Error of one of pos's classes, with one of the

@@ -22,6 +22,7 @@ import (
 //	POST   /_sim/contracts/{id}/revoke-tokens   revoke every token issued so far
 //	PUT    /_sim/contracts/{id}/rate-limit      {"per_second": n} (0 default, < 0 unlimited)
 //	PUT    /_sim/contracts/{id}/scopes          {"scopes": [...]}
+//	DELETE /_sim/contracts/{id}/transactions/{tid}  delete a transaction (取引削除)
 //	GET|PUT /_sim/synthetic                     the synthetic range (Synthetic)
 //	GET    /_sim/synthetic/{n}                  synthetic contract n
 //
@@ -95,6 +96,14 @@ func (s *Server) adminMux() http.Handler {
 			return
 		}
 		adminDone(w, s.SetScopes(r.PathValue("id"), body.Scopes))
+	})
+	mux.HandleFunc("DELETE /_sim/contracts/{id}/transactions/{tid}", func(w http.ResponseWriter, r *http.Request) {
+		tid, err := strconv.ParseInt(r.PathValue("tid"), 10, 64)
+		if err != nil {
+			adminError(w, ErrNoTransaction)
+			return
+		}
+		adminDone(w, s.DeleteTransaction(r.PathValue("id"), tid))
 	})
 	mux.HandleFunc("GET /_sim/synthetic", func(w http.ResponseWriter, _ *http.Request) {
 		adminJSON(w, http.StatusOK, s.Synthetic())

@@ -95,6 +95,9 @@ type account struct {
 	scopes    uint64
 	tokenGen  uint32 // tokens of an older generation are revoked
 	secretGen uint32 // how many times the secret was reissued
+	// deleted are the transactionHeadIds the shop deleted (削除): never
+	// changed in place, replaced with the account.
+	deleted map[int64]bool
 }
 
 // register is a terminal with its store, in the contract's order: its
@@ -160,7 +163,11 @@ func (a *account) withChange(change func(c *Contract, tokenGen, secretGen *uint3
 	c := a.clone()
 	tg, sg := a.tokenGen, a.secretGen
 	change(&c, &tg, &sg)
-	return newAccount(c, tg, sg)
+	next, err := newAccount(c, tg, sg)
+	if err == nil {
+		next.deleted = a.deleted
+	}
+	return next, err
 }
 
 // areaNames name generated stores.
@@ -320,6 +327,41 @@ func (s *Server) RevokeSecret(id string) error {
 // RevokeTokens invalidates every access token issued so far for the contract.
 func (s *Server) RevokeTokens(id string) error {
 	return s.update(id, func(_ *Contract, tokenGen, _ *uint32) { *tokenGen++ })
+}
+
+// ErrNoTransaction: the contract has no such transaction (now).
+var ErrNoTransaction = fmt.Errorf("smaregi sim: no such transaction: %w", ErrNotFound)
+
+// DeleteTransaction deletes a transaction as a shop does in the admin
+// screen (取引削除, since 2022-04): from now on no query returns it and
+// GET /transactions/{id} answers 404, in the Platform and the legacy API.
+// The record it is paired with by a disposal (打消) stays. Deleting cannot
+// be undone, there as here.
+//
+// ASSUMPTION: (pos-apis §2.8) a deleted transaction simply vanishes: no
+// updDateTime moves and nothing in the API tells a poller it went.
+func (s *Server) DeleteTransaction(contractID string, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.lookupLocked(contractID)
+	if !ok {
+		return fmt.Errorf("contract %s: %w", contractID, ErrNotFound)
+	}
+	if _, ok := newScanner(a, s.clock.Now()).byID(id); !ok {
+		return fmt.Errorf("contract %s, transaction %d: %w", contractID, id, ErrNoTransaction)
+	}
+	next, err := a.withChange(func(*Contract, *uint32, *uint32) {})
+	if err != nil {
+		return err
+	}
+	next.deleted = make(map[int64]bool, len(a.deleted)+1)
+	for k := range a.deleted {
+		next.deleted[k] = true
+	}
+	next.deleted[id] = true
+	s.explicit[contractID] = next
+	s.log.Info("smaregi sim: transaction deleted", "contract_id", contractID, "id", id)
+	return nil
 }
 
 // SetRateLimit sets the contract's requests per second (0: the server's

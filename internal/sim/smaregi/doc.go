@@ -8,7 +8,7 @@
 //	GET  /{contract_id}/pos/stores[/{id}]            API host: 店舗
 //	GET  /{contract_id}/pos/terminals                API host: レジ端末
 //	POST /access/                                    legacy API: transaction_ref, store_ref
-//	/_sim/…                                          control: contracts, synthetic range, clock, faults
+//	/_sim/…                                          control: contracts, synthetic range, clock, faults, 取引削除
 //
 // One Server serves all of them from one handler, or each from its own
 // listener (IDHandler, APIHandler, LegacyHandler, AdminHandler), so a
@@ -32,7 +32,8 @@
 // #14 terminal IDs unique per store only; #15 times as
 // YYYY-MM-DDThh:mm:ss+09:00; #16 a disposal flags the original
 // (disposeDivision 1) and adds a negating record (disposeDivision 2);
-// #17 problem bodies with type about:blank as application/json; #18 the
+// #16 also: a transaction the shop deletes (DeleteTransaction) vanishes
+// from every answer without moving any updDateTime; #17 problem bodies with type about:blank as application/json; #18 the
 // legacy API answers 410 / error_code 23 from the cut-over on. Others are
 // the simulator's own (transactionHeadId layout, the nightly adjustment,
 // the token endpoint's answer to a scope not enabled for the app, …).

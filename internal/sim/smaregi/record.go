@@ -153,7 +153,8 @@ func (sc *scanner) records(ti int, s shop.Sale, yield func(*rec) bool) bool {
 		}
 	}
 	sc.finish(&r, headID(s.Minute, ti, s.Index), s.Seq())
-	if !yield(&r) {
+	// A record the shop deleted is not shown; its pair keeps its place.
+	if !sc.a.deleted[r.vals[aID]] && !yield(&r) {
 		return false
 	}
 	if !negates {
@@ -163,6 +164,9 @@ func (sc *scanner) records(ti int, s shop.Sale, yield func(*rec) bool) bool {
 	n := rec{reg: reg, ti: ti, sale: s, negates: true, linkID: r.vals[aID],
 		ttdt: s.Later.At, tdt: laterRecv, upd: laterRecv}
 	sc.finish(&n, negID, m<<placeBits|int64(place))
+	if sc.a.deleted[negID] {
+		return true
+	}
 	return yield(&n)
 }
 

@@ -22,20 +22,26 @@ type accountJSON struct {
 	ReceiptTitle      string            `json:"receipt_title"`
 	ReceiptFooter     string            `json:"receipt_footer"`
 	ReceiptLogo       *string           `json:"receipt_logo"`
+	StampTaxThreshold string            `json:"stamp_tax_threshold"`
+	StampTaxText      string            `json:"stamp_tax_text"`
 	Menus             []int64           `json:"menus"`
 	Tables            []struct{}        `json:"tables"`
 	CustomerTags      []struct{}        `json:"customer_tags"`
 	PaymentTypes      []paymentTypeJSON `json:"payment_types"`
+	PaidInoutReasons  []string          `json:"paid_inout_reasons"`
 	Cashiers          []cashierJSON     `json:"cashiers"`
 	PriceBooks        []struct{}        `json:"price_books"`
 	ParentIDs         []int64           `json:"parent_ids"`
 	ChildIDs          []int64           `json:"child_ids"`
 	SiblingIDs        []int64           `json:"sibling_ids"`
-	Devices           []deviceJSON      `json:"devices"`
-	CalculationOption calcOption        `json:"calculation_option"`
-	Settings          struct{}          `json:"settings"`
 	CreatedAt         stamp             `json:"created_at"`
 	UpdatedAt         stamp             `json:"updated_at"`
+	Devices           []deviceJSON      `json:"devices"`
+	SettingDisabled   bool              `json:"setting_disabled"`
+	MenuGroupEditable bool              `json:"menu_group_editable"`
+	CalculationOption calcOption        `json:"calculation_option"`
+	Options           struct{}          `json:"options"`
+	Settings          struct{}          `json:"settings"`
 }
 
 // paymentTypeJSON has the fields of the live Account schema (U4).
@@ -79,7 +85,7 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request, q apiRequ
 	writeJSON(w, http.StatusOK, struct {
 		Account   accountJSON `json:"account"`
 		Timestamp stamp       `json:"timestamp"`
-	}{st.accountJSON(), stamp(q.now.Truncate(time.Second))})
+	}{st.accountJSON(q.now), stamp(q.now.Truncate(time.Second))})
 }
 
 // ownAccount reports whether the path's {account} is "current" or the id
@@ -89,22 +95,30 @@ func ownAccount(r *http.Request, a Account) bool {
 	return p == "current" || p == strconv.FormatInt(a.ID, 10)
 }
 
-// accountJSON is the Account object (pos-apis.md §1.4).
+// accountJSON is the Account object (pos-apis.md §1.4) as read at now,
+// with the keys in the order of the live account transcribed in ubiapi's
+// schema (U4), which also gives the types of the fields the old docs lack
+// (stamp_tax_*, paid_inout_reasons, setting_disabled, menu_group_editable,
+// options).
 //
 // ASSUMPTION: [pos-apis.md §5 #4] devices appear only here, as devices: [{guid, name}]
 // (observed live), named レジ1, レジ2, … in order.
 // ASSUMPTION: payment types are 現金 (cash, gives change), クレジットカード
 // (card) and QRコード決済 (other), the three methods the shop generator uses.
-func (st *store) accountJSON() accountJSON {
+// ASSUMPTION: the stamp-tax settings are the Japanese defaults of the live
+// account (50,000 yen, 収入印紙), no paid-in/out reasons, settings enabled.
+func (st *store) accountJSON(now time.Time) accountJSON {
 	a := st.acct
 	created := stamp(a.HistoryFrom)
 	out := accountJSON{
-		ID: a.ID, Login: a.Login, Email: a.Email, Name: a.Name,
+		ID: a.ID, Login: a.Login, Email: a.Email, Name: a.Name, ExpireAt: stamp(expireAt(a.HistoryFrom, now)),
 		Subscription: "standard", Currency: "JPY", Lang: "ja", DateOffset: dateOffset, Timezone: "Asia/Tokyo",
 		ReceiptTitle: "領収書", ReceiptFooter: "ご来店ありがとうございました。",
+		StampTaxThreshold: "50000", StampTaxText: "収　　入\n\n\n印　　紙",
 		Menus:  []int64{st.menuID()},
-		Tables: []struct{}{}, CustomerTags: []struct{}{}, PriceBooks: []struct{}{},
+		Tables: []struct{}{}, CustomerTags: []struct{}{}, PriceBooks: []struct{}{}, PaidInoutReasons: []string{},
 		ParentIDs: []int64{}, ChildIDs: []int64{}, SiblingIDs: []int64{},
+		MenuGroupEditable: true,
 		CalculationOption: defaultCalc,
 		CreatedAt:         created, UpdatedAt: created,
 	}
@@ -128,4 +142,20 @@ func (st *store) accountJSON() accountJSON {
 		out.Devices[d] = deviceJSON{GUID: st.deviceGUID(d), Name: "レジ" + strconv.Itoa(d+1)}
 	}
 	return out
+}
+
+// expireAt is when the account's subscription runs out, as seen at now.
+//
+// ASSUMPTION: the live API sends a time here (the old docs allow null for
+// no expiry, the transcribed live account has one). A simulated account
+// pays yearly from the day it started selling: its subscription runs to
+// the first anniversary of HistoryFrom after now. An account made expired
+// through the control API is refused with 402 before anything shows it.
+func expireAt(from, now time.Time) time.Time {
+	// A year before now's year lies before now: start the search there.
+	years := max(1, now.Year()-from.Year())
+	for !from.AddDate(years, 0, 0).After(now) {
+		years++
+	}
+	return from.AddDate(years, 0, 0)
 }

@@ -163,7 +163,7 @@ type accountInfo struct {
 
 func (s *Server) accountInfo(a Account) accountInfo {
 	st := newStore(s.cfg.Seed, a)
-	info := accountInfo{Account: a, DeviceList: st.accountJSON().Devices}
+	info := accountInfo{Account: a, DeviceList: st.accountJSON(s.clock.Now()).Devices}
 	s.mu.Lock()
 	info.Expired = s.expired[a.ID]
 	s.mu.Unlock()

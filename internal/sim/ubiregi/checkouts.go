@@ -24,7 +24,15 @@ type window struct {
 	glb          int64
 	hasGLB       bool
 	limit        int
-	closedOnly   bool
+	// limitSet: the client asked for a page size (limit or count).
+	limitSet   bool
+	closedOnly bool
+	// sinceParam is since as the client wrote it, for next-url.
+	sinceParam string
+	// flags are the documented switches given (verbose, image,
+	// total_count), each once, for next-url.
+	flags      url.Values
+	totalCount bool
 }
 
 // lookBack bounds how long before its last update a checkout was paid: a
@@ -33,11 +41,13 @@ type window struct {
 const lookBack = shop.MaxLater + time.Minute
 
 type checkoutsJSON struct {
-	Timestamp      stamp          `json:"timestamp"`
-	NextBatchSince stamp          `json:"next_batch_since"`
-	LastUpdatedAt  stamp          `json:"last_updated_at"`
-	NextURL        *string        `json:"next-url"`
-	Checkouts      []checkoutJSON `json:"checkouts"`
+	Timestamp      stamp   `json:"timestamp"`
+	NextBatchSince stamp   `json:"next_batch_since"`
+	LastUpdatedAt  stamp   `json:"last_updated_at"`
+	NextURL        *string `json:"next-url"`
+	// TotalCount is sent when total_count=true was asked for.
+	TotalCount *int           `json:"total_count,omitempty"`
+	Checkouts  []checkoutJSON `json:"checkouts"`
 }
 
 // handleCheckouts is GET /api/3/accounts/{current|id}/checkouts (and
@@ -57,7 +67,7 @@ func (s *Server) handleCheckouts(closedOnly bool) func(http.ResponseWriter, *htt
 		}
 		win.closedOnly = closedOnly
 		st := newStore(s.cfg.Seed, q.acct)
-		views, more := st.page(win, now)
+		views, more, total := st.page(win, now)
 		out := checkoutsJSON{
 			// Documented: timestamp is the requested until if one was
 			// given, else the server time; next_batch_since is what to
@@ -70,8 +80,11 @@ func (s *Server) handleCheckouts(closedOnly bool) func(http.ResponseWriter, *htt
 		for _, v := range views {
 			out.Checkouts = append(out.Checkouts, st.json(v))
 		}
+		if win.totalCount {
+			out.TotalCount = &total
+		}
 		if more {
-			next := nextURL(r, views[len(views)-1].id, win.until)
+			next := nextURL(r, win, views[len(views)-1].id)
 			out.NextURL = &next
 		}
 		writeJSON(w, http.StatusOK, out)
@@ -86,7 +99,7 @@ func parseWindow(q url.Values, now time.Time) (window, error) {
 		if err != nil {
 			return win, fmt.Errorf("invalid parameter since: %w", err)
 		}
-		win.since = t
+		win.since, win.sinceParam = t, v
 	}
 	if v := q.Get("until"); v != "" {
 		t, err := parseTime(v)
@@ -115,7 +128,17 @@ func parseWindow(q url.Values, now time.Time) (window, error) {
 			if err != nil || n < 1 {
 				return win, fmt.Errorf("invalid parameter %s: want a positive integer", name)
 			}
-			win.limit = min(n, maxPageSize)
+			win.limit, win.limitSet = min(n, maxPageSize), true
+		}
+	}
+	// ASSUMPTION: total_count=true adds "total_count", the number of
+	// checkouts of the whole result set of this request (glb included),
+	// after next-url; any other value is ignored, like verbose and image.
+	win.totalCount = q.Get("total_count") == "true"
+	win.flags = url.Values{}
+	for _, name := range []string{"verbose", "image", "total_count"} {
+		if v := q.Get(name); v != "" {
+			win.flags.Set(name, v)
 		}
 	}
 	return win, nil
@@ -140,22 +163,35 @@ func parseTime(v string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("want an ISO 8601 time such as 2022-06-25T14:50:16Z")
 }
 
-// nextURL is the absolute URL of the next page: the same query with glb
-// the last id returned.
+// nextURL is the absolute URL of the next page: the window's parameters,
+// each once, with glb the last id returned. Parameters the API does not
+// know are left out, and a parameter repeated in the request appears once,
+// so the URL does not grow from page to page.
 //
 // ASSUMPTION: next-url also pins until to this response's timestamp, so a
 // walk through the pages sees one window even as the clock moves on;
-// changes made meanwhile come in the next batch (since = timestamp).
-func nextURL(r *http.Request, lastID int64, until time.Time) string {
-	q := r.URL.Query()
+// changes made meanwhile come in the next batch (since = timestamp), as
+// the docs' "Fetching Whole Collection" describes.
+func nextURL(r *http.Request, win window, lastID int64) string {
+	q := url.Values{}
+	for k, v := range win.flags {
+		q[k] = v
+	}
+	if win.sinceParam != "" {
+		q.Set("since", win.sinceParam)
+	}
+	q.Set("until", win.until.UTC().Format(stampLayout))
 	q.Set("glb", strconv.FormatInt(lastID, 10))
-	q.Set("until", until.UTC().Format(stampLayout))
+	if win.limitSet {
+		q.Set("limit", strconv.Itoa(win.limit))
+	}
 	return baseURL(r) + r.URL.EscapedPath() + "?" + q.Encode()
 }
 
-// page returns up to win.limit checkouts of the window in id order, and
-// whether more follow.
-func (st *store) page(win window, now time.Time) ([]view, bool) {
+// page returns up to win.limit checkouts of the window in id order,
+// whether more follow and, when win.totalCount, how many the window holds
+// in all.
+func (st *store) page(win window, now time.Time) ([]view, bool, int) {
 	var from int64 // Unix minute to start looking at
 	if !win.since.IsZero() {
 		from = floorMinute(win.since.Add(-lookBack))
@@ -168,7 +204,7 @@ func (st *store) page(win window, now time.Time) ([]view, bool) {
 	// A checkout updated before until was paid before it.
 	to := floorMinute(win.until.Add(-time.Nanosecond)) + 1
 	var out []view
-	more := false
+	more, total := false, 0
 	st.forEach(from, to, func(d int, s shop.Sale) bool {
 		v := st.viewAt(d, s, now)
 		if (win.hasGLB && v.id <= win.glb) || v.updated.Before(win.since) || !v.updated.Before(win.until) {
@@ -177,14 +213,15 @@ func (st *store) page(win window, now time.Time) ([]view, bool) {
 		if win.closedOnly && v.status != statusClose && v.status != statusCancel {
 			return true
 		}
+		total++
 		if len(out) == win.limit {
 			more = true
-			return false
+			return win.totalCount
 		}
 		out = append(out, v)
 		return true
 	})
-	return out, more
+	return out, more, total
 }
 
 // lastUpdated is the latest updated_at of the account's checkouts as of

@@ -80,7 +80,7 @@ func New(cfg Config) *Server {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/", s.faults.Middleware(faultResponder{s})(public))
+	mux.Handle("/", s.faults.Middleware(faultResponder{s})(trimSlash(public)))
 	// The control API is not the simulated service: faults never touch it.
 	mux.Handle("/_sim/", s.adminRoutes())
 	s.handler = mux
@@ -111,4 +111,21 @@ func baseURL(r *http.Request) string {
 		host = "localhost"
 	}
 	return scheme + "://" + host
+}
+
+// trimSlash serves an API path with a trailing slash as the path without
+// it (…/checkouts/ as …/checkouts).
+//
+// ASSUMPTION: ubiregi.com is a Rails application, whose router ignores a
+// trailing slash; a real client was seen sending one.
+func trimSlash(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; strings.HasPrefix(p, "/api/3/") && len(p) > len("/api/3/") && strings.HasSuffix(p, "/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.TrimRight(p, "/")
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		h.ServeHTTP(w, r)
+	})
 }
