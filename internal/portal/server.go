@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/auth"
+	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
@@ -86,7 +87,9 @@ func New(cfg Config, deps Deps) *Server {
 		deps.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, deps: deps, sessions: sm}
-	s.answers = &httpx.Responder{Text: text, Page: s.errorPage}
+	// A database that cannot be reached is 503 with Retry-After wherever it
+	// is met, the session store's load included.
+	s.answers = &httpx.Responder{Text: text, Page: s.errorPage, Classify: db.Classify}
 	sm.ErrorFunc = s.answers.Respond
 	s.router = s.routes()
 	return s
