@@ -109,8 +109,11 @@ func (s *Server) routes() chi.Router {
 
 	// The HTML pages. A JSON API mounts its own group with httpx.JSON and
 	// the same guards, and gets the same error model as problem+json.
+	// CheckInput comes before the session is loaded: text no field takes is
+	// refused before any query.
 	r.Group(func(r chi.Router) {
-		r.Use(s.answers.CrossOrigin, httpx.LimitBody(maxBodyBytes), s.sessions.LoadAndSave, s.loadUser)
+		r.Use(s.answers.CrossOrigin, httpx.LimitBody(maxBodyBytes), s.answers.CheckInput,
+			s.sessions.LoadAndSave, s.loadUser)
 		r.NotFound(s.answers.NotFound)
 		r.MethodNotAllowed(s.answers.MethodNotAllowed)
 		r.Post("/lang", s.setLanguage)
