@@ -90,7 +90,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options
 		LegacyCutover: cfg.SmaregiLegacyCutover, HTTPClient: httpClient, Now: now, Logger: log,
 	}, a.Links)
 	a.portal = portal.New(portal.Config{
-		SecureCookies:   cfg.SecureCookies(),
+		BaseURL:         cfg.BaseURL,
 		TrustProxy:      cfg.TrustProxy,
 		SessionLifetime: cfg.SessionLifetime,
 		SessionIdle:     cfg.SessionIdle,

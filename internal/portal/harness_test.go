@@ -63,7 +63,9 @@ type env struct {
 	actor    audit.Actor
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv serves the portal at its own base URL; configure changes the
+// portal's configuration before it starts.
+func newEnv(t *testing.T, configure ...func(*portal.Config)) *env {
 	t.Helper()
 	pool := dbtest.New(t)
 	now := func() time.Time { return testNow }
@@ -104,9 +106,11 @@ func newEnv(t *testing.T) *env {
 	sm := smaregilink.New(smaregilink.Config{IDBaseURL: sims.Info.Smaregi.IDBaseURL, APIBaseURL: sims.Info.Smaregi.APIBaseURL,
 		LegacyBaseURL: sims.Info.Smaregi.LegacyBaseURL, LegacyCutover: time.Date(2026, 1, 24, 0, 0, 0, 0, tokyo),
 		HTTPClient: httpClient, Now: simClock.Now, Logger: log}, links)
-	srv.Config.Handler = portal.New(portal.Config{
-		SessionLifetime: 12 * time.Hour, SessionIdle: 2 * time.Hour, Location: tokyo,
-	}, portal.Deps{Pool: pool, Tenancy: store, Auth: a, Links: links, Ubiregi: ub, Smaregi: sm, Logger: log,
+	cfg := portal.Config{BaseURL: base, SessionLifetime: 12 * time.Hour, SessionIdle: 2 * time.Hour, Location: tokyo}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	srv.Config.Handler = portal.New(cfg, portal.Deps{Pool: pool, Tenancy: store, Auth: a, Links: links, Ubiregi: ub, Smaregi: sm, Logger: log,
 		Ready: func(ctx context.Context) error { return pool.Ping(ctx) }})
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -167,6 +171,8 @@ type client struct {
 	// origin overrides the Origin and Sec-Fetch-Site of POSTs, for CSRF tests.
 	origin, fetchSite string
 	lang              string
+	// host, when set, is the Host header sent, as a proxy passes it on.
+	host string
 }
 
 func (e *env) client(t *testing.T) *client {
@@ -194,6 +200,9 @@ func (c *client) do(req *http.Request) (*http.Response, string) {
 	c.t.Helper()
 	if c.lang != "" {
 		req.Header.Set("Accept-Language", c.lang)
+	}
+	if c.host != "" {
+		req.Host = c.host
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

@@ -83,7 +83,7 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 			Ready: func(ctx context.Context) error { return pool.Ping(ctx) }})
 	// A JSON route on the portal's own pipeline, as the viewer API will be.
 	s.router.Route("/api/cameras", func(r chi.Router) {
-		r.Use(httpx.JSON, s.answers.CrossOrigin, httpx.LimitBody(maxBodyBytes), s.answers.CheckInput,
+		r.Use(httpx.JSON, s.answers.CrossOrigin(s.site), httpx.LimitBody(maxBodyBytes), s.answers.CheckInput,
 			s.sessions.LoadAndSave, s.loadUser)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 			u := currentUser(r.Context())

@@ -26,8 +26,11 @@ import (
 
 // Config holds the portal's settings.
 type Config struct {
-	// SecureCookies marks the session cookie Secure: set when served over HTTPS.
-	SecureCookies bool
+	// BaseURL is the portal's public URL (config checks it is http or
+	// https). Its origin is the only one whose forms are accepted; https
+	// makes the cookies Secure and sends Strict-Transport-Security. Empty
+	// (tests only): each request's own origin, without either.
+	BaseURL string
 	// TrustProxy takes the client address from X-Forwarded-For, for throttling.
 	TrustProxy bool
 	// SessionLifetime is the longest a login lasts; SessionIdle logs out
@@ -58,8 +61,10 @@ type Deps struct {
 
 // Server is the portal's HTTP handler.
 type Server struct {
-	cfg      Config
-	deps     Deps
+	cfg  Config
+	deps Deps
+	// site is the origin of cfg.BaseURL ("" without one).
+	site     httpx.Origin
 	sessions *scs.SessionManager
 	// answers turns every error into the answer of the request's route
 	// group: the error page or form message here, problem+json on a JSON
@@ -68,8 +73,16 @@ type Server struct {
 	router  chi.Router
 }
 
-// New builds the portal's handler.
+// New builds the portal's handler. It panics on a BaseURL that is not an
+// http(s) URL, which config never lets through.
 func New(cfg Config, deps Deps) *Server {
+	var site httpx.Origin
+	if cfg.BaseURL != "" {
+		var err error
+		if site, err = httpx.OriginOf(cfg.BaseURL); err != nil {
+			panic("portal: " + err.Error())
+		}
+	}
 	sm := scs.New()
 	sm.Store = sessionStore{pool: deps.Pool}
 	sm.Lifetime = cfg.SessionLifetime
@@ -77,7 +90,7 @@ func New(cfg Config, deps Deps) *Server {
 	sm.Cookie.Name = "poslink_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = cfg.SecureCookies
+	sm.Cookie.Secure = site.HTTPS()
 	// A session cookie, not a persistent one: closing the browser logs out.
 	sm.Cookie.Persist = false
 	if deps.Now == nil {
@@ -86,7 +99,7 @@ func New(cfg Config, deps Deps) *Server {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, deps: deps, sessions: sm}
+	s := &Server{cfg: cfg, deps: deps, site: site, sessions: sm}
 	// A database that cannot be reached is 503 with Retry-After wherever it
 	// is met, the session store's load included.
 	s.answers = &httpx.Responder{Text: text, Page: s.errorPage, Classify: db.Classify}
@@ -101,7 +114,7 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	// The language comes first, so that every answer, a panic's included,
 	// is in the reader's language.
-	r.Use(httpx.Start(s.deps.Logger), language, s.answers.Recover, httpx.SecurityHeaders)
+	r.Use(httpx.Start(s.deps.Logger), language, s.answers.Recover, httpx.SecurityHeaders(s.site))
 	r.With(httpx.Quiet).Get("/healthz", s.healthz)
 	r.With(httpx.Quiet).Get("/readyz", s.readyz)
 	r.With(httpx.Quiet).Handle("/static/*", staticHandler(web.Static))
@@ -112,7 +125,7 @@ func (s *Server) routes() chi.Router {
 	// CheckInput comes before the session is loaded: text no field takes is
 	// refused before any query.
 	r.Group(func(r chi.Router) {
-		r.Use(s.answers.CrossOrigin, httpx.LimitBody(maxBodyBytes), s.answers.CheckInput,
+		r.Use(s.answers.CrossOrigin(s.site), httpx.LimitBody(maxBodyBytes), s.answers.CheckInput,
 			s.sessions.LoadAndSave, s.loadUser)
 		r.NotFound(s.answers.NotFound)
 		r.MethodNotAllowed(s.answers.MethodNotAllowed)
