@@ -52,12 +52,13 @@ func checkRequest(r *http.Request) error {
 	if err := checkValues(q); err != nil {
 		return err
 	}
-	if r.Body == nil || r.Body == http.NoBody {
+	// A GET's body is no input: nothing reads it.
+	if r.Body == nil || r.Body == http.NoBody || safeMethod(r.Method) {
 		return nil
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
-	case mt == "application/x-www-form-urlencoded" && r.Method != http.MethodGet && r.Method != http.MethodHead:
+	case mt == "application/x-www-form-urlencoded":
 		if err := ParseForm(r); err != nil {
 			return err
 		}

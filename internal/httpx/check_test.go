@@ -125,8 +125,14 @@ func TestInputCheckedWhereItComesIn(t *testing.T) {
 		got.Get("name") != "<b>\u202e\t"+atBound[:30] || !got.Has("n") {
 		t.Errorf("good input: %d %.200s", res.StatusCode, body)
 	}
+	// A GET's body is no input.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/echo?q=1", strings.NewReader(`{"a":"\u0000`))
+	req.Header.Set("Content-Type", "application/json")
+	if res, body := do(t, req); res.StatusCode != 200 {
+		t.Errorf("GET with a body: %d %s", res.StatusCode, body)
+	}
 	const doc = `{"name":"店\u202e<b>","n":[1,2.5,null,true],"nested":{"k":"v"}}`
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/json", strings.NewReader(doc))
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/api/json", strings.NewReader(doc))
 	req.Header.Set("Content-Type", "application/json")
 	if res, body := do(t, req); res.StatusCode != 200 || string(body) != doc {
 		t.Errorf("good JSON: %d %s", res.StatusCode, body)
