@@ -24,7 +24,9 @@ func closedPort(t *testing.T) string {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return addr
 }
 
@@ -42,7 +44,7 @@ func TestUnavailableFromRealOutages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	defer func() { _ = admin.Close(ctx) }()
 	name := pool.Config().ConnConfig.Database
 
 	outages := map[string]error{}
@@ -128,7 +130,7 @@ func TestUnavailableMidQueryAndBusyPool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	defer func() { _ = admin.Close(ctx) }()
 
 	midQuery := make(chan error, 1)
 	go func() { midQuery <- pool.QueryRow(ctx, `SELECT pg_sleep(30)::text`).Scan(new(string)) }()

@@ -187,7 +187,7 @@ func TestSessionTokenChangesAtLoginAndLogout(t *testing.T) {
 	if after == during {
 		t.Fatal("session token not renewed at logout")
 	}
-	res, body := c.get("/login")
+	_, body := c.get("/login")
 	wantContains(t, body, "ログアウトしました。")
 	if res, _ = c.get("/cameras"); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("after logout /cameras: %d, want redirect to login", res.StatusCode)
@@ -230,7 +230,7 @@ func TestLoginRedirectsBackToRequestedPage(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape(path) {
 		t.Fatalf("anonymous %s: %d → %q", path, res.StatusCode, loc)
 	}
-	res, body := c.get(loc)
+	_, body := c.get(loc)
 	wantContains(t, body, `value="`+path+`"`)
 	res, _ = c.postForm("/login", url.Values{"email": {ownerEmail}, "password": {ownerPW}, "next": {path}})
 	if got := res.Header.Get("Location"); got != path {

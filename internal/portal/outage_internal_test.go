@@ -120,7 +120,7 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 	}
 	// Cleanups run last first: the database is open again before this
 	// connection closes.
-	t.Cleanup(func() { admin.Close(context.Background()) })
+	t.Cleanup(func() { _ = admin.Close(context.Background()) })
 	name := pgx.Identifier{pool.Config().ConnConfig.Database}.Sanitize()
 	allow := func(on bool) {
 		t.Helper()
