@@ -29,6 +29,7 @@ var errBadInput = apperr.New(apperr.Invalid, "err.bad_input")
 // reaches a query (PostgreSQL refuses them with an error that used to be a
 // 500) or a page. Each field's own rules (length, characters) are the
 // domain's, later. A malformed query, form or JSON body is ErrBadRequest.
+// It goes after LimitBody, since it reads a JSON body whole.
 func (rs *Responder) CheckInput(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := checkRequest(r); err != nil {
