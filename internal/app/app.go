@@ -66,7 +66,7 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 	}
 	a := &App{Services: svc, cfg: cfg, log: log, latestMigration: latest}
 	a.portal = portal.New(portal.Config{
-		SecureCookies:   cfg.SecureCookies(),
+		BaseURL:         cfg.BaseURL,
 		TrustProxy:      cfg.TrustProxy,
 		SessionLifetime: cfg.SessionLifetime,
 		SessionIdle:     cfg.SessionIdle,

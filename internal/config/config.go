@@ -181,9 +181,6 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 	return c, errors.Join(errs...)
 }
 
-// SecureCookies reports whether the portal is served over HTTPS.
-func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
-
 // Logger builds the process's logger.
 func (c Config) Logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}

@@ -19,7 +19,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" || c.TimeZone.String() != "Asia/Tokyo" ||
-		c.SessionIdle != 2*time.Hour || c.SecureCookies() || c.DataDir != "./var" {
+		c.SessionIdle != 2*time.Hour || c.DataDir != "./var" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -30,7 +30,7 @@ func TestFlagWinsOverEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":9000" || c.BaseURL != "https://poslink.example" || !c.SecureCookies() || c.DatabaseURL != "postgres://x" {
+	if c.Addr != ":9000" || c.BaseURL != "https://poslink.example" || c.DatabaseURL != "postgres://x" {
 		t.Fatalf("got %+v", c)
 	}
 }

@@ -50,6 +50,11 @@ func (rs *Responder) Explain(r *http.Request, err error) Answer {
 	log := Logger(r.Context())
 	id := RequestID(r.Context())
 	e, ok := apperr.As(err)
+	if (!ok || e.Kind == apperr.Internal) && rs.Classify != nil {
+		if c := rs.Classify(err); c != nil {
+			e, ok = c, true
+		}
+	}
 	if !ok || e.Kind == apperr.Internal || kinds[e.Kind].typ == "" {
 		log.Error("request failed", "err", err)
 		return rs.answer(r, apperr.Internal, "err.internal", []any{id}, nil, 0)

@@ -16,6 +16,11 @@ type Responder struct {
 	Text func(r *http.Request, key string, args ...any) string
 	// Page writes the HTML error page of an answer, with its status.
 	Page func(w http.ResponseWriter, r *http.Request, a Answer)
+	// Classify, when set, names what an error that is no *apperr.Error (or
+	// is of kind Internal) is, when it knows: a database that cannot be
+	// reached is Unavailable, not a failure of poslink. It returns nil for
+	// anything else. It keeps this package free of any driver.
+	Classify func(error) *apperr.Error
 }
 
 // FormFunc shows a refused form again, with a.Status, a.Message and the

@@ -101,14 +101,14 @@ func server(t *testing.T) (*httptest.Server, *syncBuffer) {
 		r.Get("/ok", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
 	}
 	r := chi.NewRouter()
-	r.Use(httpx.Start(log), rs.Recover, httpx.SecurityHeaders)
+	r.Use(httpx.Start(log), rs.Recover, httpx.SecurityHeaders(""))
 	r.With(httpx.Quiet).Get("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
 	r.Route("/api", func(r chi.Router) {
-		r.Use(httpx.JSON, rs.CrossOrigin, httpx.LimitBody(1024))
+		r.Use(httpx.JSON, rs.CrossOrigin(""), httpx.LimitBody(1024))
 		routes(r)
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(rs.CrossOrigin, httpx.LimitBody(1024))
+		r.Use(rs.CrossOrigin(""), httpx.LimitBody(1024))
 		routes(r)
 	})
 	srv := httptest.NewServer(r)

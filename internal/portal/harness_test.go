@@ -64,7 +64,9 @@ type env struct {
 	actor    audit.Actor
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv serves the portal at its own base URL; configure changes the
+// settings (as serve would read them) before it starts.
+func newEnv(t *testing.T, configure ...func(*config.Config)) *env {
 	t.Helper()
 	pool := dbtest.New(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -105,6 +107,9 @@ func newEnv(t *testing.T) *env {
 	cfg.SmaregiIDURL, cfg.SmaregiAPIURL, cfg.SmaregiLegacyURL =
 		sims.Info.Smaregi.IDBaseURL, sims.Info.Smaregi.APIBaseURL, sims.Info.Smaregi.LegacyBaseURL
 	cfg.CameraURL = sims.Info.CameraCloud.BaseURL
+	for _, f := range configure {
+		f(&cfg)
+	}
 	opts := app.Options{
 		Now: func() time.Time { return testNow }, ProviderNow: simClock.Now,
 		HTTPClient: &http.Client{Timeout: 5 * time.Second},
@@ -173,6 +178,8 @@ type client struct {
 	// origin overrides the Origin and Sec-Fetch-Site of POSTs, for CSRF tests.
 	origin, fetchSite string
 	lang              string
+	// host, when set, is the Host header sent, as a proxy passes it on.
+	host string
 }
 
 func (e *env) client(t *testing.T) *client {
@@ -200,6 +207,9 @@ func (c *client) do(req *http.Request) (*http.Response, string) {
 	c.t.Helper()
 	if c.lang != "" {
 		req.Header.Set("Accept-Language", c.lang)
+	}
+	if c.host != "" {
+		req.Host = c.host
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

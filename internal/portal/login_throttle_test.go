@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/poslink/poslink/internal/httpx"
 )
 
 // clientAt is a browser-like client whose connections come from ip, a
@@ -147,24 +149,35 @@ func TestParallelLoginsFromManyAddressesAreHeldToTheAccountLimit(t *testing.T) {
 	}
 }
 
-// A 60,000-character e-mail used to reach the throttle's index and fail
-// with 500; it is a wrong login like any other, and counts as one.
+// A long e-mail used to reach the throttle's index and fail with 500. One
+// at the request's bound for a value (4 KiB, past what the index takes) is
+// a wrong login like any other, and counts as one; a 60,000-character one
+// is refused where the request comes in (400), before any query.
 func TestLoginWithAHugeEmailIsAWrongLogin(t *testing.T) {
 	e := newEnv(t)
 	// Random letters: PostgreSQL would compress a repeated one to fit.
 	rnd := rand.New(rand.NewPCG(1, 2))
-	local := make([]byte, 60000)
-	for i := range local {
-		local[i] = byte('a' + rnd.IntN(26))
+	randomEmail := func(n int) string {
+		local := make([]byte, n-len("@shop.example"))
+		for i := range local {
+			local[i] = byte('a' + rnd.IntN(26))
+		}
+		return string(local) + "@shop.example"
 	}
-	huge := string(local) + "@shop.example"
 	c := e.clientAt(t, "127.0.0.2")
+	huge := randomEmail(60000)
+	if a := postLogin(c, huge, "wrong-password"); a.err != nil || a.status != http.StatusBadRequest {
+		t.Fatalf("60,000 characters: status %d (%v), want 400", a.status, a.err)
+	} else {
+		wantContains(t, a.body, "送信された値に使用できない文字が含まれているか、長すぎます。")
+	}
+	long := randomEmail(httpx.MaxValueBytes)
 	for i := range 5 {
-		a := postLogin(c, huge, "wrong-password")
+		a := postLogin(c, long, "wrong-password")
 		if a.err != nil || a.status != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: status %d (%v), want 401", i+1, a.status, a.err)
 		}
 		wantContains(t, a.body, "メールアドレスまたはパスワードが正しくありません。")
 	}
-	wantPause(t, postLogin(c, huge, "wrong-password"), 15*time.Minute)
+	wantPause(t, postLogin(c, long, "wrong-password"), 15*time.Minute)
 }

@@ -188,7 +188,7 @@ func pureCrawl(t *testing.T, c *client, pages []string) int {
 		switch {
 		case res.StatusCode >= 500:
 			t.Errorf("GET %s: %d", p, res.StatusCode)
-		case given && res.StatusCode != http.StatusOK && !(res.StatusCode == http.StatusSeeOther && (p == "/" || p == "/support/" || p == "/login")):
+		case given && res.StatusCode != http.StatusOK && (res.StatusCode != http.StatusSeeOther || p != "/" && p != "/support/" && p != "/login"):
 			t.Errorf("GET %s: %d\n%s", p, res.StatusCode, body)
 		}
 		if loc := res.Header.Get("Location"); strings.HasPrefix(loc, "/") {

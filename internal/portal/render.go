@@ -22,9 +22,11 @@ func (s *Server) page(r *http.Request, titleKey string, args ...any) views.Page 
 
 // basePage is the layout data that needs no session: error pages are
 // shown also where the session is not loaded (a refused cross-origin post,
-// a panic), and leave the flash for the next real page.
+// a panic), and leave the flash for the next real page. The path, which
+// the language switch sends back as its next page, is the escaped one, so
+// that a hand-made URL cannot put a tab or "//" in it.
 func basePage(r *http.Request, title string) views.Page {
-	p := views.Page{Lang: langOf(r.Context()), Title: title, Path: r.URL.Path}
+	p := views.Page{Lang: langOf(r.Context()), Title: title, Path: httpx.LocalPath(r.URL.EscapedPath(), "/")}
 	if u := currentUser(r.Context()); u != nil {
 		p.User = &views.User{Email: u.Email, Staff: u.Role == "staff", TenantName: u.TenantName}
 	}

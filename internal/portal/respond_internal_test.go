@@ -42,7 +42,7 @@ func respondServer(t *testing.T) *httptest.Server {
 		r.Get("/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
 	}
 	r := chi.NewRouter()
-	r.Use(httpx.Start(s.deps.Logger), language, s.answers.Recover, httpx.SecurityHeaders)
+	r.Use(httpx.Start(s.deps.Logger), language, s.answers.Recover, httpx.SecurityHeaders(""))
 	r.Route("/api", func(r chi.Router) {
 		r.Use(httpx.JSON)
 		routes(r)

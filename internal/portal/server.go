@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/auth"
+	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
@@ -25,8 +26,11 @@ import (
 
 // Config holds the portal's settings.
 type Config struct {
-	// SecureCookies marks the session cookie Secure: set when served over HTTPS.
-	SecureCookies bool
+	// BaseURL is the portal's public URL (config checks it is http or
+	// https). Its origin is the only one whose forms are accepted; https
+	// makes the cookies Secure and sends Strict-Transport-Security. Empty
+	// (tests only): each request's own origin, without either.
+	BaseURL string
 	// TrustProxy takes the client address from X-Forwarded-For, for throttling.
 	TrustProxy bool
 	// SessionLifetime is the longest a login lasts; SessionIdle logs out
@@ -57,8 +61,10 @@ type Deps struct {
 
 // Server is the portal's HTTP handler.
 type Server struct {
-	cfg      Config
-	deps     Deps
+	cfg  Config
+	deps Deps
+	// site is the origin of cfg.BaseURL ("" without one).
+	site     httpx.Origin
 	sessions *scs.SessionManager
 	// answers turns every error into the answer of the request's route
 	// group: the error page or form message here, problem+json on a JSON
@@ -67,8 +73,16 @@ type Server struct {
 	router  chi.Router
 }
 
-// New builds the portal's handler.
+// New builds the portal's handler. It panics on a BaseURL that is not an
+// http(s) URL, which config never lets through.
 func New(cfg Config, deps Deps) *Server {
+	var site httpx.Origin
+	if cfg.BaseURL != "" {
+		var err error
+		if site, err = httpx.OriginOf(cfg.BaseURL); err != nil {
+			panic("portal: " + err.Error())
+		}
+	}
 	sm := scs.New()
 	// The store applies the idle timeout (scs's would write on every request).
 	sm.Store = newSessionStore(deps.Pool, cfg.SessionIdle)
@@ -76,7 +90,7 @@ func New(cfg Config, deps Deps) *Server {
 	sm.Cookie.Name = "poslink_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = cfg.SecureCookies
+	sm.Cookie.Secure = site.HTTPS()
 	// A session cookie, not a persistent one: closing the browser logs out.
 	sm.Cookie.Persist = false
 	if deps.Now == nil {
@@ -85,8 +99,10 @@ func New(cfg Config, deps Deps) *Server {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, deps: deps, sessions: sm}
-	s.answers = &httpx.Responder{Text: text, Page: s.errorPage}
+	s := &Server{cfg: cfg, deps: deps, site: site, sessions: sm}
+	// A database that cannot be reached is 503 with Retry-After wherever it
+	// is met, the session store's load included.
+	s.answers = &httpx.Responder{Text: text, Page: s.errorPage, Classify: db.Classify}
 	sm.ErrorFunc = s.answers.Respond
 	s.router = s.routes()
 	return s
@@ -98,7 +114,7 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	// The language comes first, so that every answer, a panic's included,
 	// is in the reader's language.
-	r.Use(httpx.Start(s.deps.Logger), language, s.answers.Recover, httpx.SecurityHeaders)
+	r.Use(httpx.Start(s.deps.Logger), language, s.answers.Recover, httpx.SecurityHeaders(s.site))
 	r.With(httpx.Quiet).Get("/healthz", s.healthz)
 	r.With(httpx.Quiet).Get("/readyz", s.readyz)
 	r.With(httpx.Quiet).Handle("/static/*", staticHandler(web.Static))
@@ -106,8 +122,11 @@ func (s *Server) routes() chi.Router {
 
 	// The HTML pages. A JSON API mounts its own group with httpx.JSON and
 	// the same guards, and gets the same error model as problem+json.
+	// CheckInput comes before the session is loaded: text no field takes is
+	// refused before any query.
 	r.Group(func(r chi.Router) {
-		r.Use(s.answers.CrossOrigin, httpx.LimitBody(maxBodyBytes), s.sessions.LoadAndSave, s.loadUser)
+		r.Use(s.answers.CrossOrigin(s.site), httpx.LimitBody(maxBodyBytes), s.answers.CheckInput,
+			s.sessions.LoadAndSave, s.loadUser)
 		r.NotFound(s.answers.NotFound)
 		r.MethodNotAllowed(s.answers.MethodNotAllowed)
 		r.Post("/lang", s.setLanguage)

@@ -17,8 +17,8 @@ func TestSmaregiBindRefusals(t *testing.T) {
 	conn := f.add(t)
 	f.bind(t, conn.ID, "1", "1", f.cam.ID)
 	other := f.env.tenant(t, "よその店")
-	otherCam := f.env.camera(t, other.ID, "cam-other", "よそのカメラ", testNow.AddDate(0, 0, -5))
-	offCam := f.env.camera(t, f.tenant.ID, "cam-off", "オプションなしカメラ", time.Time{})
+	otherCam := f.camera(t, other.ID, "cam-other", "よそのカメラ", testNow.AddDate(0, 0, -5))
+	offCam := f.camera(t, f.tenant.ID, "cam-off", "オプションなしカメラ", time.Time{})
 
 	typed := func(store, terminal string, cam int64) url.Values {
 		return url.Values{"typed": {"1"}, "store_id": {store}, "terminal_id": {terminal}, "camera_id": {itoa(cam)}}

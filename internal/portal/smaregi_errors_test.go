@@ -110,7 +110,7 @@ func burnRateLimit(t *testing.T, f *smaregiEnv) {
 func TestSmaregiAddContractOfAnotherTenant(t *testing.T) {
 	f := newSmaregiEnv(t)
 	other := f.env.tenant(t, "よその店")
-	otherCam := f.env.camera(t, other.ID, "cam-other", "よそのカメラ", testNow.AddDate(0, 0, -5))
+	otherCam := f.camera(t, other.ID, "cam-other", "よそのカメラ", testNow.AddDate(0, 0, -5))
 	in := smaregilink.Input{ContractID: demoContract, ClientID: f.creds(t).Get("client_id"), ClientSecret: f.creds(t).Get("client_secret")}
 	conn, err := f.smaregi.Add(context.Background(), f.actor, other.ID, in)
 	if err != nil {

@@ -19,7 +19,7 @@ func TestSmaregiOtherTenantsLinksAreNotFound(t *testing.T) {
 	f.bind(t, mine.ID, "1", "1", f.cam.ID)
 
 	other := f.env.tenant(t, "よその店")
-	otherCam := f.env.camera(t, other.ID, "cam-other", "よそのカメラ", testNow.AddDate(0, 0, -5))
+	otherCam := f.camera(t, other.ID, "cam-other", "よそのカメラ", testNow.AddDate(0, 0, -5))
 	oc, err := f.sims.Smaregi.CreateContract(smaregisim.ContractSpec{ID: "skother01", RateLimit: -1})
 	if err != nil {
 		t.Fatal(err)

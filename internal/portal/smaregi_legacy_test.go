@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"testing"
@@ -89,7 +90,7 @@ func TestSmaregiLegacyLinkPastCutover(t *testing.T) {
 	// Importing the old token again must not undo the move.
 	_, err := f.smaregi.ImportLegacy(context.Background(), f.actor, f.tenant.ID, smaregilink.LegacyImport{
 		ContractID: demoContract, AccessToken: f.sims.Info.Smaregi.LegacyAccessToken})
-	if err != smaregilink.ErrAlreadyMigrated {
+	if !errors.Is(err, smaregilink.ErrAlreadyMigrated) {
 		t.Errorf("re-import after the move: %v", err)
 	}
 }

@@ -67,7 +67,7 @@ func TestUbiregiLinkAndBind(t *testing.T) {
 	// Two terminals feed camera A, one feeds camera B.
 	f.bindDone(t, conn.ID, ts[0], "レジ前カメラ", f.camA.ID)
 	f.bindDone(t, conn.ID, ts[1], "レジ前カメラ", f.camA.ID)
-	page = f.bindDone(t, conn.ID, ts[2], "入口カメラ", f.camB.ID)
+	f.bindDone(t, conn.ID, ts[2], "入口カメラ", f.camB.ID)
 	_, page = f.c.get("/ubiregi")
 	for i, cam := range []int64{f.camA.ID, f.camA.ID, f.camB.ID} {
 		row := ubRow(t, page, ts[i].Key)
