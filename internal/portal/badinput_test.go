@@ -183,11 +183,13 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 			fields: []badField{field("state", flashed, flashed, flashed, flashed), field("code", flashed, flashed, flashed, flashed),
 				field("error", flashed, flashed, flashed, flashed)}},
 		{method: "POST", pattern: "/ubiregi/{connID}/bind", who: "owner", form: vals("terminal", fx.ubTerminal, "camera", cam),
-			fields: []badField{field("terminal", refused, notFound, notFound, notFound), strict("camera")}},
+			// A key too long or with a direction control cannot be a terminal's:
+			// refused as text; a well-formed key naming none is not found.
+			fields: []badField{field("terminal", refused, refused, refused, notFound), strict("camera")}},
 		{method: "GET", pattern: "/ubiregi/{connID}/unbind", who: "owner", query: vals("terminal", fx.ubTerminal),
 			fields: []badField{rowKey("terminal")}},
 		{method: "POST", pattern: "/ubiregi/{connID}/unbind", who: "owner", form: vals("terminal", fx.ubTerminal),
-			fields: []badField{rowKey("terminal")}},
+			fields: []badField{field("terminal", refused, refused, refused, notFound)}},
 		{method: "GET", pattern: "/ubiregi/{connID}/delete", who: "owner"},
 		{method: "POST", pattern: "/ubiregi/{connID}/delete", who: "owner"},
 
@@ -218,7 +220,9 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 
 		{method: "GET", pattern: "/support/", who: "staff"},
 		{method: "GET", pattern: "/support/tenants", who: "staff", query: vals("q", "入力"),
-			fields: []badField{field("q", ignored, ignored, ignored, ignored)}},
+			// A search is text like any other: refused with its message when
+			// it is too long or holds a direction control.
+			fields: []badField{field("q", ignored, refused, refused, ignored)}},
 		{method: "POST", pattern: "/support/tenants", who: "staff", form: func(n int) url.Values {
 			return url.Values{"name": {fmt.Sprintf("新しい店 %d", n)}}
 		}, fields: []badField{name("name")}},
