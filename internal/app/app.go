@@ -72,6 +72,7 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		SessionIdle:     cfg.SessionIdle,
 		Location:        cfg.TimeZone,
 		Demo:            opts.Demo,
+		UbiregiURL:      cfg.UbiregiURL,
 	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
 		Smaregi: svc.Smaregi, Logger: log, Ready: a.ready})
 	return a, nil

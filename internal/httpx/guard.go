@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"github.com/poslink/poslink/internal/apperr"
 )
@@ -27,9 +28,27 @@ func (rs *Responder) Recover(next http.Handler) http.Handler {
 	})
 }
 
-// contentSecurityPolicy allows nothing inline and nothing from elsewhere.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+// contentSecurityPolicy allows nothing inline and nothing from elsewhere;
+// forms post to this origin and to formTargets.
+func contentSecurityPolicy(formTargets ...string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action " +
+		strings.Join(append([]string{"'self'"}, formTargets...), " ")
+}
+
+// FormTargets lets the pages of a route group post forms whose answer
+// redirects to the given origins (browsers apply form-action to where a
+// form's redirects lead): the Ubiregi consent starts with a POST answered by
+// a redirect to Ubiregi.
+func FormTargets(origins ...string) func(http.Handler) http.Handler {
+	policy := contentSecurityPolicy(origins...)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Security-Policy", policy)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
 
 // hsts keeps browsers on https for a year once they have seen the portal
 // there.
@@ -41,10 +60,11 @@ const hsts = "max-age=31536000"
 // request itself never says so.
 func SecurityHeaders(site Origin) func(http.Handler) http.Handler {
 	https := site.HTTPS()
+	policy := contentSecurityPolicy()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			h.Set("Content-Security-Policy", contentSecurityPolicy)
+			h.Set("Content-Security-Policy", policy)
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("Referrer-Policy", "same-origin")

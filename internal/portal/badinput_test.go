@@ -178,7 +178,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/cameras", who: "owner"},
 		{method: "GET", pattern: "/cameras/{cameraID}", who: "owner"},
 		{method: "GET", pattern: "/ubiregi", who: "owner"},
-		{method: "GET", pattern: "/ubiregi/connect", who: "owner"},
+		{method: "POST", pattern: "/ubiregi/connect", who: "owner"},
 		{method: "GET", pattern: "/ubiregi/callback", who: "owner", query: vals("state", "s", "code", "c"),
 			fields: []badField{field("state", flashed, flashed, flashed, flashed), field("code", flashed, flashed, flashed, flashed),
 				field("error", flashed, flashed, flashed, flashed)}},
@@ -212,7 +212,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		}, fields: []badField{strict("client_id"), field("client_secret", done, refused, refused, refused),
 			field("memo", done, refused, refused, done)}},
 		{method: "GET", pattern: "/smaregi/{connID}/unbind", who: "owner", query: vals("terminal", "1:1"),
-			fields: []badField{field("terminal", flashed, flashed, flashed, flashed)}},
+			fields: []badField{field("terminal", refused, refused, refused, refused)}},
 		{method: "POST", pattern: "/smaregi/{connID}/unbind", who: "owner", form: vals("terminal", "1:1"),
 			fields: []badField{strict("terminal")}},
 		{method: "GET", pattern: "/smaregi/{connID}/delete", who: "owner"},
@@ -457,6 +457,12 @@ func (fx *badInputFixture) run(t *testing.T, rt badRoute, c badCase, n int) {
 	if unchanged {
 		if after := snapshot(); !maps.Equal(before, after) {
 			for table := range before {
+				// The consent callback, the one GET that acts (OAuth says
+				// so), keeps its message in the session for the next page.
+				// So does the login, which starts one.
+				if table == "sessions" && (c.want == flashed || rt.counters) {
+					continue
+				}
 				if before[table] != after[table] {
 					fail("table %s changed", table)
 				}

@@ -41,6 +41,9 @@ type Config struct {
 	Location *time.Location
 	// Demo, when set, lists the demo's accounts on the login page.
 	Demo *views.DemoInfo
+	// UbiregiURL is Ubiregi's base URL: the consent button's form is
+	// answered with a redirect there, which the pages' CSP must allow.
+	UbiregiURL string
 }
 
 // Deps are the services the portal calls.
@@ -141,7 +144,7 @@ func (s *Server) routes() chi.Router {
 				r.Use(s.requireOwner)
 				r.Get("/cameras", s.cameraList)
 				r.Get("/cameras/{cameraID}", s.cameraDetail)
-				s.ubiregiRoutes(r)
+				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)
 			})
 			r.Route("/support", func(r chi.Router) {

@@ -184,8 +184,8 @@ func TestSmaregiDelete(t *testing.T) {
 		t.Errorf("bindings %s", got)
 	}
 	// Nothing ticked, or only rows the link does not have.
-	wantContains(t, getFollow(t, f.c, unbind), "削除する連携設定のチェックボックスを選んでください。")
-	wantContains(t, getFollow(t, f.c, unbind+"?terminal=9:9"), "削除する連携設定のチェックボックスを選んでください。")
+	wantContains(t, getRefused(t, f.c, unbind), "削除する連携設定のチェックボックスを選んでください。")
+	wantContains(t, getRefused(t, f.c, unbind+"?terminal=9:9"), "削除する連携設定のチェックボックスを選んでください。")
 
 	// この連携を削除: the whole link, after its own confirmation.
 	res, body = f.c.get(connPath(conn.ID, "delete"))

@@ -23,7 +23,9 @@ func (s *Server) smaregiUnbindConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(v.Rows) == 0 {
-		s.redirectFlash(w, r, views.SmaregiLinkURL(l.Conn.ID), flashError, text(r, "smaregi.err.select_rows"))
+		// The link's page again with the message: a GET changes nothing,
+		// not even the session a flash would be kept in.
+		s.renderSmaregiTerminals(w, r, http.StatusBadRequest, l.Conn.ID, views.Form{Error: text(r, "smaregi.err.select_rows")}, views.Form{})
 		return
 	}
 	v.Lead, v.Action = text(r, "smaregi.del.rows"), views.SmaregiURL(l.Conn.ID, "unbind")

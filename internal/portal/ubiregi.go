@@ -34,11 +34,14 @@ const ubiregiConsentTTL = 15 * time.Minute
 // ubiregiRoutes are the owner's Ubiregi連携設定 pages. The callback is here
 // too, behind the login: an anonymous callback goes to the login page.
 func (s *Server) ubiregiRoutes(r chi.Router) {
+	// Starting a consent keeps its state in the session, so it is a POST
+	// (no GET changes anything), answered by a redirect to Ubiregi: the
+	// pages' forms may lead there.
+	if ubiregi, err := httpx.OriginOf(s.cfg.UbiregiURL); err == nil {
+		r.Use(httpx.FormTargets(string(ubiregi)))
+	}
 	r.Get("/ubiregi", s.ubiregiPage)
-	// A link, not a form: a form posting to the portal and redirecting to
-	// Ubiregi would be stopped by the CSP's form-action 'self'. Starting
-	// a consent changes nothing but this session's pending state.
-	r.Get("/ubiregi/connect", s.ubiregiConnect)
+	r.Post("/ubiregi/connect", s.ubiregiConnect)
 	r.Get(UbiregiCallbackPath, s.ubiregiCallback)
 	r.Post("/ubiregi/{connID}/bind", s.ubiregiBind)
 	r.Get("/ubiregi/{connID}/unbind", s.ubiregiUnbindConfirm)
@@ -180,7 +183,9 @@ func (s *Server) ubiregiUnbindConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	keys := r.URL.Query()["terminal"]
 	if len(keys) == 0 {
-		s.redirectFlash(w, r, views.UbiregiAccountURL(c.ID), flashError, text(r, "err.ubiregi_unbind_none"))
+		// The settings page again with the message: a GET changes nothing,
+		// not even the session a flash would be kept in.
+		s.renderUbiregi(w, r, http.StatusBadRequest, &ubiregiRefusal{connID: c.ID, message: text(r, "err.ubiregi_unbind_none")})
 		return
 	}
 	v, err := s.ubiregiUnbindView(r, c, keys)

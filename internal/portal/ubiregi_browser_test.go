@@ -126,7 +126,7 @@ func TestBrowserUbiregiLinkAndBind(t *testing.T) {
 		t.Fatalf("badge %q (%v)", badge, err)
 	}
 	browsertest.Screenshot(t, ctx, "7-reauth")
-	if _, err := browsertest.Submit(ctx, `.ubiregi-account a.btn-primary[href="/ubiregi/connect"]`); err != nil {
+	if _, err := browsertest.Submit(ctx, `.ubiregi-account form[action="/ubiregi/connect"] button`); err != nil {
 		t.Fatal(err)
 	}
 	must(t, browsertest.Fill(ctx, `input[name="password"]`, sandbox.UbiregiPassword))

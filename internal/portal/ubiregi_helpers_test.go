@@ -64,9 +64,9 @@ func ubFetch(t *testing.T, c *client, method, u string, form url.Values) (*http.
 // ubConnect presses "Ubiregi OAuth2 連携" and returns where it leads.
 func ubConnect(t *testing.T, c *client) string {
 	t.Helper()
-	res, body := c.get("/ubiregi/connect")
+	res, body := c.postForm("/ubiregi/connect", nil)
 	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("GET /ubiregi/connect: %d\n%s", res.StatusCode, body)
+		t.Fatalf("POST /ubiregi/connect: %d\n%s", res.StatusCode, body)
 	}
 	return res.Header.Get("Location")
 }
@@ -98,6 +98,17 @@ func ubConsent(t *testing.T, c *client, authURL, login, pw, decision string) str
 }
 
 // getFollow requests path, expects 303 and returns the page it leads to.
+// getRefused GETs a page that refuses what its URL asks with a message on
+// the page (400) and returns the page.
+func getRefused(t *testing.T, c *client, path string) string {
+	t.Helper()
+	res, body := c.get(path)
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("GET %s: %d, want 400\n%s", path, res.StatusCode, body)
+	}
+	return body
+}
+
 func getFollow(t *testing.T, c *client, path string) string {
 	t.Helper()
 	res, body := c.get(path)

@@ -33,7 +33,7 @@ func TestUbiregiLinkAndBind(t *testing.T) {
 		t.Fatalf("GET /ubiregi: %d", res.StatusCode)
 	}
 	wantContains(t, page, "Ubiregi連携設定", "連携設定の追加、編集、削除を行うことができます。",
-		`href="/ubiregi/connect"`, "Ubiregi OAuth2 連携", "連携しているユビレジアカウントはありません")
+		`<form class="inline" method="post" action="/ubiregi/connect">`, "Ubiregi OAuth2 連携", "連携しているユビレジアカウントはありません")
 
 	authURL := ubConnect(t, f.c)
 	au, _ := url.Parse(authURL)
@@ -445,7 +445,7 @@ func TestUbiregiRefreshAndReauth(t *testing.T) {
 		t.Fatal("nothing revoked")
 	}
 	_, page = f.c.get("/ubiregi")
-	wantContains(t, page, "要再認証", "再認証する", `<a class="btn btn-primary" href="/ubiregi/connect">`, "badge-danger",
+	wantContains(t, page, "要再認証", "再認証する", `action="/ubiregi/connect"`, "badge-danger",
 		"レジ前カメラ (CC-2L_SF : cam-register)", "入口カメラ (CC-2L_SF : cam-entrance)")
 	if got := e.ubConnection(t, f.tenant.ID); got.Status != link.ReauthRequired {
 		t.Fatalf("status %q", got.Status)
@@ -510,7 +510,7 @@ func TestUbiregiDelete(t *testing.T) {
 		t.Fatalf("a deleted link still shows its camera:\n%s", row)
 	}
 	// Nothing ticked; or only rows without a camera.
-	wantContains(t, getFollow(t, f.c, base+"/unbind"), "チェックボックスを選んでから")
+	wantContains(t, getRefused(t, f.c, base+"/unbind"), "チェックボックスを選んでから")
 	res, page = f.c.get(base + "/unbind?terminal=" + url.QueryEscape(ts[0].Key))
 	if res.StatusCode != http.StatusNotFound || !strings.Contains(page, "選択された端末の連携設定が見つかりません") {
 		t.Fatalf("confirming an unbound row: %d", res.StatusCode)
@@ -537,7 +537,10 @@ func TestUbiregiPagesAreForOwners(t *testing.T) {
 	e := newEnv(t)
 	e.staff(t, staffEmail, staffPW)
 	staff := e.login(t, staffEmail, staffPW)
-	for _, p := range []string{"/ubiregi", "/ubiregi/connect", "/ubiregi/callback?code=x&state=y"} {
+	if res, _ := staff.postForm("/ubiregi/connect", nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("staff POST /ubiregi/connect: %d, want 403", res.StatusCode)
+	}
+	for _, p := range []string{"/ubiregi", "/ubiregi/callback?code=x&state=y"} {
 		if res, _ := staff.get(p); res.StatusCode != http.StatusForbidden {
 			t.Errorf("staff GET %s: %d, want 403", p, res.StatusCode)
 		}
