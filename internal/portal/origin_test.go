@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/poslink/poslink/internal/i18n"
 	"github.com/poslink/poslink/internal/config"
+	"github.com/poslink/poslink/internal/i18n"
 	"github.com/poslink/poslink/internal/portal"
 )
 
