@@ -132,6 +132,33 @@ func TestCrossOriginComparesTheWholeOrigin(t *testing.T) {
 	}
 }
 
+// The demo's base URL is http://127.0.0.1:8080; a person who opens
+// http://localhost:8080 instead posts from that origin, which names the
+// same machine and port. Another port, or a site that is not loopback,
+// stays refused.
+func TestCrossOriginLoopbackAliases(t *testing.T) {
+	// The test server listens elsewhere; what counts is the Host a browser
+	// sends, as with the demo on 127.0.0.1:8080.
+	const port = "8080"
+	srv := guardedServer(t, "http://127.0.0.1:"+port)
+	for _, c := range []struct {
+		host, origin string
+		allowed      bool
+	}{
+		{"127.0.0.1:" + port, "http://127.0.0.1:" + port, true},
+		{"localhost:" + port, "http://localhost:" + port, true},
+		{"localhost:" + port, "http://localhost:1", false},
+		{"localhost:" + port, "https://localhost:" + port, false},
+		{"localhost:" + port, "http://127.0.0.2:" + port, false},
+		{"portal.example:" + port, "http://portal.example:" + port, false},
+	} {
+		res, body := post(t, srv.URL+"/echo", url.Values{"x": {"1"}}, "Origin", c.origin, "Host", c.host)
+		if got := res.StatusCode != http.StatusForbidden; got != c.allowed {
+			t.Errorf("Host %s, Origin %s: %d %s", c.host, c.origin, res.StatusCode, body)
+		}
+	}
+}
+
 func TestOriginOf(t *testing.T) {
 	for in, want := range map[string]httpx.Origin{
 		"https://Portal.Example": "https://portal.example", "https://portal.example:443/": "https://portal.example",

@@ -23,6 +23,21 @@ func OriginOf(baseURL string) (Origin, error) {
 	return makeOrigin(u.Scheme, u.Host), nil
 }
 
+// loopback reports whether the origin's host is this machine's own
+// (localhost, 127.0.0.0/8, ::1), which no other site can be.
+func (o Origin) loopback() bool {
+	u, err := url.Parse(string(o))
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
 // HTTPS reports whether the origin is served over TLS.
 func (o Origin) HTTPS() bool { return strings.HasPrefix(string(o), "https://") }
 

@@ -137,6 +137,10 @@ func get(t *testing.T, u string, hdr ...string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "Host" {
+			req.Host = hdr[i+1]
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	return do(t, req)
@@ -150,6 +154,10 @@ func post(t *testing.T, u string, form url.Values, hdr ...string) (*http.Respons
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "Host" {
+			req.Host = hdr[i+1]
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	return do(t, req)
