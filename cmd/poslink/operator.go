@@ -65,6 +65,23 @@ type call struct {
 	// flagOf names the flag of a store field where the two differ, so that
 	// validation messages point at what the operator typed.
 	flagOf map[string]string
+	// printErr is the first failed write of the operation's output (a
+	// closed pipe): the command fails with it rather than pretend.
+	printErr error
+}
+
+// printf writes to w (stdout, stderr or a tabwriter on them), keeping the
+// first failure for the command to report.
+func (c *call) printf(w io.Writer, format string, args ...any) {
+	if c.printErr == nil {
+		_, c.printErr = fmt.Fprintf(w, format, args...)
+	}
+}
+
+func (c *call) println(w io.Writer, args ...any) {
+	if c.printErr == nil {
+		_, c.printErr = fmt.Fprintln(w, args...)
+	}
 }
 
 // group is a command whose first argument picks an operation from ops.
@@ -86,10 +103,12 @@ func group(name, summary string, ops map[string]operation) command {
 	}}
 }
 
+// groupUsage tells how to call a group. Usage goes to stderr on the way to
+// a usage error: a failed write there has nowhere better to be reported.
 func groupUsage(w io.Writer, name string, ops map[string]operation) {
-	fmt.Fprintf(w, "usage: poslink %s <operation> [flags]   (poslink %s <operation> -h for its flags)\n\noperations:\n", name, name)
+	_, _ = fmt.Fprintf(w, "usage: poslink %s <operation> [flags]   (poslink %s <operation> -h for its flags)\n\noperations:\n", name, name)
 	for _, n := range slices.Sorted(maps.Keys(ops)) {
-		fmt.Fprintf(w, "  %-13s %s\n      %s\n", n, ops[n].summary, ops[n].synopsis)
+		_, _ = fmt.Fprintf(w, "  %-13s %s\n      %s\n", n, ops[n].summary, ops[n].synopsis)
 	}
 }
 
@@ -113,9 +132,10 @@ func runOperation(ctx context.Context, name string, op operation, args []string,
 	}
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: poslink %s %s\n\n", name, op.synopsis)
+		// As flag's own usage output: nowhere better to report a failed write.
+		_, _ = fmt.Fprintf(stderr, "usage: poslink %s %s\n\n", name, op.synopsis)
 		own.PrintDefaults()
-		fmt.Fprintln(stderr, "\ncommon flags (a flag wins over its environment variable):")
+		_, _ = fmt.Fprintln(stderr, "\ncommon flags (a flag wins over its environment variable):")
 		common.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -154,6 +174,9 @@ func runOperation(ctx context.Context, name string, op operation, args []string,
 		stdin: stdin, stdout: stdout, stderr: stderr, flagOf: map[string]string{}}
 	if err := act(ctx, c); err != nil {
 		return explain(err, c.flagOf)
+	}
+	if c.printErr != nil {
+		return fmt.Errorf("write the output: %w", c.printErr)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func TestOperatorBadInput(t *testing.T) {
 		{"", []string{"tenant", "create", "--name", "a\x07b"}, 1, "--name: Contains characters that are not allowed."},
 		{"", []string{"tenant", "create"}, 2, "tenant create needs --name"},
 		{"", []string{"tenant", "create", "--name", "A", "extra"}, 2, "unexpected arguments: extra"},
-		{"", []string{"tenant", "create", "--nmae", "A"}, 2, "flag provided but not defined: -nmae"},
+		{"", []string{"tenant", "create", "--nmae", "A"}, 2, "flag provided but not defined: -nmae"}, //nolint:misspell // a mistyped flag on purpose
 		{"", []string{"tenant", "frobnicate"}, 2, `unknown operation "frobnicate" of tenant`},
 		{"", []string{"tenant", "rename", "--id", "424242", "--name", "B"}, 1, "tenant 424242 not found"},
 		{"", []string{"tenant", "rename", "--id", tenant, "--name", ""}, 1, "--name: Required."},

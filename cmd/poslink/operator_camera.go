@@ -32,7 +32,7 @@ func cameraOps() map[string]operation {
 					if err != nil {
 						return notFound(err, "tenant %d", *tenantID)
 					}
-					fmt.Fprintf(c.stdout, "camera %d created: %s %s (tenant %d)\n", cam.ID, cam.DeviceID, cam.Name, cam.TenantID)
+					c.printf(c.stdout, "camera %d created: %s %s (tenant %d)\n", cam.ID, cam.DeviceID, cam.Name, cam.TenantID)
 					return nil
 				}
 			},
@@ -99,12 +99,12 @@ func setPOS(ctx context.Context, c *call, deviceID string, on bool, usableFrom s
 	}
 	switch {
 	case !on:
-		fmt.Fprintf(c.stdout, "camera %s: POS option off\n", cam.DeviceID)
+		c.printf(c.stdout, "camera %s: POS option off\n", cam.DeviceID)
 	case defaulted:
-		fmt.Fprintf(c.stdout, "camera %s: POS option on, usable from %s (today + %d days: linking is possible from the fourth day after ordering; set another day with --usable-from)\n",
+		c.printf(c.stdout, "camera %s: POS option on, usable from %s (today + %d days: linking is possible from the fourth day after ordering; set another day with --usable-from)\n",
 			cam.DeviceID, from.Format(time.DateOnly), posLeadDays)
 	default:
-		fmt.Fprintf(c.stdout, "camera %s: POS option on, usable from %s\n", cam.DeviceID, from.Format(time.DateOnly))
+		c.printf(c.stdout, "camera %s: POS option on, usable from %s\n", cam.DeviceID, from.Format(time.DateOnly))
 	}
 	return nil
 }
@@ -115,7 +115,7 @@ func writeCameras(c *call, cams []tenancy.Camera) error {
 	state := map[tenancy.POSState]string{tenancy.POSOff: "off", tenancy.POSWaiting: "waiting", tenancy.POSUsable: "usable"}
 	today := c.store.Today()
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tDEVICE ID\tNAME\tMODEL\tPOS\tUSABLE FROM")
+	c.println(tw, "ID\tDEVICE ID\tNAME\tMODEL\tPOS\tUSABLE FROM")
 	for _, cam := range cams {
 		model, from := cam.Model, "-"
 		if model == "" {
@@ -124,7 +124,7 @@ func writeCameras(c *call, cams []tenancy.Camera) error {
 		if cam.POSEnabled {
 			from = cam.POSUsableFrom.Format(time.DateOnly)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", cam.ID, cam.DeviceID, cam.Name, model, state[cam.POSStateOn(today)], from)
+		c.printf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", cam.ID, cam.DeviceID, cam.Name, model, state[cam.POSStateOn(today)], from)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write camera list: %w", err)

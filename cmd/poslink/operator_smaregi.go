@@ -61,10 +61,10 @@ func smaregiOps() map[string]operation {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(c.stdout, "legacy Smaregi link %d imported for tenant %d: 契約ID %s, %d terminal(s)\n",
+					c.printf(c.stdout, "legacy Smaregi link %d imported for tenant %d: 契約ID %s, %d terminal(s)\n",
 						conn.ID, *tenant, conn.ExternalID, len(in.Bindings))
 					if conn.Status == link.UpdateRequired {
-						fmt.Fprintln(c.stdout, "the old API's cut-over has passed: the link is 要更新 until the owner enters a client ID and secret (連携情報修正)")
+						c.println(c.stdout, "the old API's cut-over has passed: the link is 要更新 until the owner enters a client ID and secret (連携情報修正)")
 					}
 					return nil
 				}
@@ -83,7 +83,7 @@ func readToken(stdin io.Reader, fromStdin bool, file string) (string, error) {
 	if err != nil {
 		return "", &cliError{msg: fmt.Sprintf("--access-token-file: %v", err), err: err}
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: closing reports nothing of use
 	return readLine(f)
 }
 

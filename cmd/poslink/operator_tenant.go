@@ -23,7 +23,7 @@ func tenantOps() map[string]operation {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(c.stdout, "tenant %d created: %s\n", t.ID, t.Name)
+					c.printf(c.stdout, "tenant %d created: %s\n", t.ID, t.Name)
 					return nil
 				}
 			},
@@ -39,15 +39,15 @@ func tenantOps() map[string]operation {
 						return err
 					}
 					tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-					fmt.Fprintln(tw, "ID\tNAME\tOWNERS\tCAMERAS")
+					c.println(tw, "ID\tNAME\tOWNERS\tCAMERAS")
 					for _, t := range ts {
-						fmt.Fprintf(tw, "%d\t%s\t%d\t%d\n", t.ID, t.Name, t.OwnerCount, t.CameraCount)
+						c.printf(tw, "%d\t%s\t%d\t%d\n", t.ID, t.Name, t.OwnerCount, t.CameraCount)
 					}
 					if err := tw.Flush(); err != nil {
 						return fmt.Errorf("write tenant list: %w", err)
 					}
 					if len(ts) == tenantListLimit {
-						fmt.Fprintf(c.stderr, "poslink: showing the newest %d tenants; narrow the list with --query\n", tenantListLimit)
+						c.printf(c.stderr, "poslink: showing the newest %d tenants; narrow the list with --query\n", tenantListLimit)
 					}
 					return nil
 				}
@@ -66,7 +66,7 @@ func tenantOps() map[string]operation {
 					if err != nil {
 						return notFound(err, "tenant %d", *id)
 					}
-					fmt.Fprintf(c.stdout, "tenant %d renamed: %s\n", t.ID, t.Name)
+					c.printf(c.stdout, "tenant %d renamed: %s\n", t.ID, t.Name)
 					return nil
 				}
 			},

@@ -37,7 +37,7 @@ func userOps() map[string]operation {
 					if err := c.store.SetPassword(ctx, c.actor, u.ID, pw); err != nil {
 						return notFound(err, "user %s", u.Email)
 					}
-					fmt.Fprintf(c.stdout, "password of user %d (%s) changed\n", u.ID, u.Email)
+					c.printf(c.stdout, "password of user %d (%s) changed\n", u.ID, u.Email)
 					return nil
 				}
 			},
@@ -78,14 +78,14 @@ func createUserOp(role tenancy.Role) operation {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(c.stdout, "staff user %d created: %s\n", u.ID, u.Email)
+				c.printf(c.stdout, "staff user %d created: %s\n", u.ID, u.Email)
 				return nil
 			}
 			u, err := c.store.CreateOwner(ctx, c.actor, *tenantID, in)
 			if err != nil {
 				return notFound(err, "tenant %d", *tenantID)
 			}
-			fmt.Fprintf(c.stdout, "owner %d created: %s (tenant %d)\n", u.ID, u.Email, u.TenantID)
+			c.printf(c.stdout, "owner %d created: %s (tenant %d)\n", u.ID, u.Email, u.TenantID)
 			return nil
 		}
 	}
@@ -110,7 +110,7 @@ func setDisabledOp(disabled bool) operation {
 				if err := c.store.SetUserDisabled(ctx, c.actor, u.ID, disabled); err != nil {
 					return notFound(err, "user %s", u.Email)
 				}
-				fmt.Fprintf(c.stdout, "user %d (%s) %s\n", u.ID, u.Email, verb)
+				c.printf(c.stdout, "user %d (%s) %s\n", u.ID, u.Email, verb)
 				return nil
 			}
 		},
@@ -129,7 +129,7 @@ func passwordFlags(fs *flag.FlagSet) func(c *call) (string, error) {
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	return func(c *call) (string, error) {
 		if !*fromStdin {
-			fmt.Fprintln(c.stderr, "poslink: warning: --password is visible in the process list and shell history; prefer --password-stdin")
+			c.println(c.stderr, "poslink: warning: --password is visible in the process list and shell history; prefer --password-stdin")
 			return *pw, nil
 		}
 		c.flagOf["password"] = "password-stdin"

@@ -99,7 +99,9 @@ func checked(t *testing.T, errs []error) int {
 
 // wantThrottled fails unless err is a pause of more than wait-1m and at most
 // wait, and returns it.
-func wantThrottled(t *testing.T, err error, wait time.Duration) *apperr.Error {
+// wantThrottled checks err is a throttle with about wait to go, and returns
+// a copy of it (a value, not an error, so that callers may ignore it).
+func wantThrottled(t *testing.T, err error, wait time.Duration) apperr.Error {
 	t.Helper()
 	e, ok := apperr.As(err)
 	if !ok || e.Kind != apperr.Throttled {
@@ -108,7 +110,7 @@ func wantThrottled(t *testing.T, err error, wait time.Duration) *apperr.Error {
 	if e.RetryAfter <= wait-time.Minute || e.RetryAfter > wait {
 		t.Fatalf("RetryAfter %v, want about %v", e.RetryAfter, wait)
 	}
-	return e
+	return *e
 }
 
 func wantInvalid(t *testing.T, err error) {

@@ -104,13 +104,15 @@ func (f *fixture) add(t *testing.T) link.Connection {
 	return c
 }
 
-func wantKey(t *testing.T, err error, key string) *apperr.Error {
+// wantKey checks err's message key and returns a copy of it (a value, not
+// an error, so that callers may ignore it).
+func wantKey(t *testing.T, err error, key string) apperr.Error {
 	t.Helper()
 	e, ok := apperr.As(err)
 	if !ok || e.Key != key {
 		t.Fatalf("error %v, want key %s", err, key)
 	}
-	return e
+	return *e
 }
 
 // A token is fetched once and reused for the connection until it nears its
