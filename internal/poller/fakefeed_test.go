@@ -63,6 +63,9 @@ type fakeAccount struct {
 	// replaces the earlier in Present.
 	extra []pos.Transaction
 	gone  map[string]bool
+	// unlisted are missing from Present only: deleted at the provider
+	// after they were delivered.
+	unlisted map[string]bool
 }
 
 func newFakeFeeds(now func() time.Time) *fakeFeeds {
@@ -75,7 +78,7 @@ func newFakeFeeds(now func() time.Time) *fakeFeeds {
 func (f *fakeFeeds) add(connID int64, seed uint64, keys ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	a := &fakeAccount{keys: keys, gone: map[string]bool{}}
+	a := &fakeAccount{keys: keys, gone: map[string]bool{}, unlisted: map[string]bool{}}
 	for i := range keys {
 		a.terminals = append(a.terminals, shop.Terminal{Seed: seed*1000 + uint64(i)})
 	}
@@ -276,6 +279,9 @@ func (a *fakeAccount) present(from, to, now time.Time, shift time.Duration) map[
 		if !x.SoldAt.Before(from) && x.SoldAt.Before(to) && !a.gone[x.ID] {
 			out[x.ID] = true
 		}
+	}
+	for id := range a.unlisted {
+		delete(out, id)
 	}
 	return out
 }

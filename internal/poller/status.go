@@ -75,7 +75,7 @@ func (r *StatusReader) Status(ctx context.Context, tenantID int64) (map[int64]Co
 	y, m, d := r.now().In(r.loc).Date()
 	dayStart := time.Date(y, m, d, 0, 0, 0, 0, r.loc)
 	rows, err := r.pool.Query(ctx, `
-		SELECT c.id, c.status, coalesce(s.pollable, false), s.due_at, s.stopped_at IS NOT NULL, coalesce(s.failures, 0),
+		SELECT c.id, c.status, coalesce(s.pollable, false), nullif(s.due_at, 'infinity'), s.stopped_at IS NOT NULL, coalesce(s.failures, 0),
 		       s.last_ok_at, s.last_attempt_at, s.last_error, s.last_error_at,
 		       (SELECT count(*) FROM pos_transactions t
 		        WHERE t.tenant_id = $1 AND t.connection_id = c.id AND t.sold_at >= $2 AND t.sold_at < $3)
