@@ -252,3 +252,21 @@ func (f *fixture) caughtUp(t testing.TB, connID int64, now time.Time) bool {
 	}
 	return true
 }
+
+// sameStored reports whether two reads of the stored transactions are equal.
+func sameStored(a, b map[string]storedTxn) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for id, x := range a {
+		y, ok := b[id]
+		if !ok || (x.camera == nil) != (y.camera == nil) || (x.camera != nil && *x.camera != *y.camera) {
+			return false
+		}
+		x.camera, y.camera = nil, nil
+		if fmt.Sprint(x) != fmt.Sprint(y) {
+			return false
+		}
+	}
+	return true
+}

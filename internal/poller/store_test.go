@@ -43,9 +43,27 @@ func TestNewLinkBackfillsItsWindow(t *testing.T) {
 	conn := f.connect(t, link.Smaregi, "c1", 7, "1:1", "1:2", "1:3")
 	f.bind(t, conn.ID, "1:1", f.camA.ID)
 	f.bind(t, conn.ID, "1:2", f.camA.ID)
-	f.start(t, testConfig(clock))
+	r := f.start(t, testConfig(clock))
 	waitFor(t, "the backfill", func() bool { return f.caughtUp(t, conn.ID, now) })
 	f.checkCaughtUp(t, conn.ID, now)
+
+	st, err := NewStatusReader(f.pool, time.UTC, clock).Status(f.ctx, f.tenant.ID)
+	must(t, err)
+	today := 0
+	y, m, d := now.UTC().Date()
+	for _, tx := range f.fake.expected(conn.ID, now) {
+		if ty, tm, td := tx.SoldAt.UTC().Date(); ty == y && tm == m && td == d {
+			today++
+		}
+	}
+	if s := st[conn.ID]; s.State != StateActive || !s.Polled || s.LastOK.IsZero() || s.NextPoll.IsZero() ||
+		s.LastError != nil || s.Failures != 0 || s.Today != today {
+		t.Errorf("status: %+v, want active, polled, %d today", s, today)
+	}
+	stored := f.count(t, `SELECT count(*) FROM pos_transactions`)
+	if n := counter(t, r.registry, "poslink_poller_transactions_stored_total", map[string]string{"provider": "smaregi"}); int(n) != stored {
+		t.Errorf("the metrics count %v transactions stored, the database has %d", n, stored)
+	}
 
 	byKey := map[string]int{}
 	for id, s := range f.stored(t, conn.ID) {
