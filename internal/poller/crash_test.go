@@ -91,10 +91,7 @@ func crashChild() int {
 		}
 		return nil
 	}}
-	m, err := NewMetrics(prometheus.NewRegistry())
-	if err != nil {
-		return 2
-	}
+	m := NewMetrics(prometheus.NewRegistry())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_ = New(pool, s.feeds().feeds(), link.NewStore(pool, nil, nil, time.Now), m, cfg).Run(ctx)

@@ -113,9 +113,7 @@ func (f *fixture) start(t testing.TB, cfg Config) *running {
 func startOn(t testing.TB, pool *pgxpool.Pool, feeds Feeds, links *link.Store, cfg Config) *running {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	must(t, err)
-	p := New(pool, feeds, links, m, cfg)
+	p := New(pool, feeds, links, NewMetrics(reg), cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()

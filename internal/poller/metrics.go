@@ -1,10 +1,6 @@
 package poller
 
-import (
-	"errors"
-
-	"github.com/prometheus/client_golang/prometheus"
-)
+import "github.com/prometheus/client_golang/prometheus"
 
 // Metrics are the poller's figures for /metrics. No label names a tenant
 // or a connection: providers and outcomes only.
@@ -18,8 +14,9 @@ type Metrics struct {
 	backlogAge prometheus.Gauge
 }
 
-// NewMetrics registers the poller's metrics on reg.
-func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+// NewMetrics registers the poller's metrics on reg, which must not have
+// metrics of these names (a programming error: it panics).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "poslink_poller_polls_total",
@@ -52,9 +49,6 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "How long the longest-waiting due and unclaimed connection has been due, as last measured.",
 		}),
 	}
-	var errs []error
-	for _, c := range []prometheus.Collector{m.polls, m.duration, m.stored, m.revisions, m.lag, m.backlog, m.backlogAge} {
-		errs = append(errs, reg.Register(c))
-	}
-	return m, errors.Join(errs...)
+	reg.MustRegister(m.polls, m.duration, m.stored, m.revisions, m.lag, m.backlog, m.backlogAge)
+	return m
 }
