@@ -77,7 +77,12 @@ rev AS (
 	INSERT INTO pos_transaction_revisions (transaction_id, tenant_id, revision, reason, ` + revisionColumns + `)
 	SELECT o.id, o.tenant_id, o.revision, 'delivery', o.kind, o.terminal_key, o.sold_at, o.sold_utc_offset, o.total,
 	       o.deposit, o.change, o.receipt_no, o.staff, o.payment_method, o.provider_updated_at, o.raw
-	FROM n JOIN pos_transactions o ON o.connection_id = $1 AND o.tenant_id = $2 AND o.provider_txn_id = n.provider_txn_id
+	FROM n CROSS JOIN LATERAL (
+		-- One index probe per row, whatever the statistics say (LIMIT
+		-- keeps the planner from turning this into a join that reads the
+		-- connection's every row).
+		SELECT * FROM pos_transactions o
+		WHERE o.connection_id = $1 AND o.tenant_id = $2 AND o.provider_txn_id = n.provider_txn_id LIMIT 1) o
 	WHERE ` + visibleChange("o", "n") + `
 	RETURNING 1
 ),
@@ -102,6 +107,13 @@ up AS (
 SELECT (SELECT count(*) FROM rev), count(*) FILTER (WHERE inserted),
        coalesce(array_agg(sold_at) FILTER (WHERE inserted), '{}')
 FROM up`
+
+// customPlansSQL makes a reconcile plan for its values: after five runs of
+// a prepared statement PostgreSQL may keep a generic plan, which for the
+// window and the list of IDs can read far more than they select. (Not for
+// the upsert, whose plan holds whatever the values — and whose foreign key
+// checks would be planned again for every row.)
+const customPlansSQL = `SET LOCAL plan_cache_mode = force_custom_plan`
 
 // lockSQL are the first statements of every write of sales under a lease:
 // a key share lock on the connection (which the inserts' foreign key takes
@@ -265,6 +277,7 @@ func (s *store) commitReconcile(ctx context.Context, l *lease, from, to time.Tim
 	var marked int
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
+		b.Queue(customPlansSQL)
 		b.Queue(lockConnectionSQL, l.connID)
 		b.Queue(lockLeaseSQL, l.connID, s.owner, l.fence)
 		b.Queue(reconcileSQL, l.connID, from, to, present, l.tenantID)
@@ -281,6 +294,9 @@ func (s *store) commitReconcile(ctx context.Context, l *lease, from, to time.Tim
 }
 
 func readReconcile(br pgx.BatchResults, marked *int) error {
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("set plan mode: %w", err)
+	}
 	if err := readLocks(br); err != nil {
 		return err
 	}
