@@ -37,12 +37,15 @@ func (c *testClock) advance(d time.Duration) {
 // without a camera, and binding it later gives them the camera at once,
 // without asking the provider again.
 func TestNewLinkBackfillsItsWindow(t *testing.T) {
-	now := time.Now().Truncate(time.Second)
+	var now time.Time
 	clock := func() time.Time { return now }
 	f := newFixture(t, clock)
 	conn := f.connect(t, link.Smaregi, "c1", 7, "1:1", "1:2", "1:3")
 	f.bind(t, conn.ID, "1:1", f.camA.ID)
 	f.bind(t, conn.ID, "1:2", f.camA.ID)
+	// The provider's clock stands still from just after the binding, whose
+	// reach-back covers the backfill window.
+	now = time.Now().Add(time.Second).Truncate(time.Second)
 	r := f.start(t, testConfig(clock))
 	waitFor(t, "the backfill", func() bool { return f.caughtUp(t, conn.ID, now) })
 	f.checkCaughtUp(t, conn.ID, now)
@@ -65,10 +68,17 @@ func TestNewLinkBackfillsItsWindow(t *testing.T) {
 		t.Errorf("the metrics count %v transactions stored, the database has %d", n, stored)
 	}
 
+	var reach time.Time
+	must(t, f.pool.QueryRow(f.ctx, `SELECT min(bound_at) - interval '72 hours' FROM terminal_bindings`).Scan(&reach))
 	byKey := map[string]int{}
 	for id, s := range f.stored(t, conn.ID) {
 		byKey[s.key]++
 		switch {
+		case s.soldAt.Before(reach):
+			// Sold before the window, delivered for a later change in it.
+			if s.camera != nil {
+				t.Errorf("%s sold before the backfill window is on camera %d", id, *s.camera)
+			}
 		case s.key == "1:3" && (s.camera != nil || s.name != ""):
 			t.Errorf("%s of the unbound register: camera %v, name %q", id, s.camera, s.name)
 		case s.key != "1:3" && (s.camera == nil || *s.camera != f.camA.ID || s.name != "レジ "+s.key):
@@ -86,7 +96,7 @@ func TestNewLinkBackfillsItsWindow(t *testing.T) {
 
 	f.bind(t, conn.ID, "1:3", f.camB.ID)
 	for id, s := range f.stored(t, conn.ID) {
-		if s.key == "1:3" && (s.camera == nil || *s.camera != f.camB.ID) {
+		if s.key == "1:3" && !s.soldAt.Before(reach.Add(time.Second)) && (s.camera == nil || *s.camera != f.camB.ID) {
 			t.Errorf("%s of the newly bound register: camera %v, want %d", id, s.camera, f.camB.ID)
 		}
 	}
