@@ -22,6 +22,7 @@ import (
 	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/secret"
 	"github.com/poslink/poslink/internal/sim/sandbox"
+	smaregisim "github.com/poslink/poslink/internal/sim/smaregi"
 	"github.com/poslink/poslink/web/views"
 )
 
@@ -73,6 +74,11 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	}
 	defer closeSandbox(sb, log)
 	useSandbox(&cfg, sb.Info)
+	platform, err := sb.Smaregi.CreateContract(smaregisim.ContractSpec{ID: demo.SmaregiPlatformContractID,
+		Stores: []smaregisim.StoreSpec{{Name: "池袋店", Terminals: len(demo.PlatformRegisters)}}})
+	if err != nil {
+		return fmt.Errorf("create the demo's Smaregi platform contract: %w", err)
+	}
 	if cfg.SecretKeys == nil {
 		if cfg.SecretKeys, err = demoKeys(cfg.DataDir); err != nil {
 			return err
@@ -95,6 +101,11 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	// shows the notice and the move to the new credentials.
 	if err := demo.SeedLegacySmaregi(ctx, a.Smaregi, a.Tenancy, seeded.TenantID,
 		sb.Info.Smaregi.ContractID, sb.Info.Smaregi.LegacyAccessToken); err != nil {
+		return err
+	}
+	// A working link on its own contract, two registers on the first
+	// camera: sales flow in from the first minute.
+	if err := demo.SeedSmaregiPlatform(ctx, a.Smaregi, a.Tenancy, seeded.TenantID, platform.ClientID, platform.ClientSecret); err != nil {
 		return err
 	}
 	standIn := ""

@@ -18,6 +18,7 @@ import (
 
 	"github.com/poslink/poslink/internal/demo"
 	"github.com/poslink/poslink/internal/pgembed"
+	"github.com/poslink/poslink/internal/sim/sandbox"
 )
 
 // demoRun is one `poslink demo` running in the test, as `make run` runs it.
@@ -146,6 +147,14 @@ func TestDemoRunsStopsAndKeepsData(t *testing.T) {
 	for _, want := range []string{"カメラ一覧", "レジ前カメラ", "入口カメラ", "バックヤードカメラ", "利用可能", "から利用可能"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("owner's camera list lacks %q", want)
+		}
+	}
+	// A working Smaregi link on its own contract, two registers on the
+	// first camera, beside the legacy link to move.
+	_, body = getBody(t, owner, d.url+"/smaregi")
+	for _, want := range []string{demo.SmaregiPlatformContractID, sandbox.SmaregiContractID, "レジ前カメラ"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("owner's Smaregi page lacks %q", want)
 		}
 	}
 	staff := webLogin(t, d.url, demo.StaffEmail, demo.StaffPassword)

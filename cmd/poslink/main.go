@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"demo":    {"run the portal with a private PostgreSQL under ./var, the demo tenant and the simulators (what `make run` runs)", runDemo},
 		"migrate": {"apply database migrations: migrate up | migrate status", runMigrate},
 		"sim":     {"run the Ubiregi, Smaregi and camera-cloud simulators on their own ports", runSim},
+		"worker":  {"run the transaction poller and background jobs against DATABASE_URL, without the portal", runWorker},
 	}
 	for name, c := range operatorCommands() {
 		cmds[name] = c

@@ -24,9 +24,10 @@ import (
 // the background jobs.
 type App struct {
 	*Services
-	cfg    config.Config
-	log    *slog.Logger
-	portal *portal.Server
+	cfg     config.Config
+	log     *slog.Logger
+	portal  *portal.Server
+	handler http.Handler
 
 	latestMigration int64
 	shuttingDown    atomic.Bool
@@ -75,11 +76,15 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		UbiregiURL:      cfg.UbiregiURL,
 	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
 		Smaregi: svc.Smaregi, Logger: log, Ready: a.ready})
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", svc.MetricsHandler())
+	mux.Handle("/", a.portal)
+	a.handler = mux
 	return a, nil
 }
 
-// Handler is the portal's HTTP handler.
-func (a *App) Handler() http.Handler { return a.portal }
+// Handler is the instance's HTTP handler: the portal, and /metrics.
+func (a *App) Handler() http.Handler { return a.handler }
 
 // ready reports whether this instance should get traffic.
 func (a *App) ready(ctx context.Context) error {
@@ -96,12 +101,14 @@ func (a *App) ready(ctx context.Context) error {
 	return nil
 }
 
-// Serve answers HTTP on ln and runs the background jobs until ctx is done,
-// then reports not ready for the shutdown delay, stops taking requests, lets
-// those in flight finish within the shutdown timeout and stops the jobs.
+// Serve answers HTTP on ln and runs the background jobs (and the poller,
+// unless switched off) until ctx is done; then stops the jobs and the
+// poller (which releases its leases), reports not ready for the shutdown
+// delay, stops taking requests and lets those in flight finish within the
+// shutdown timeout.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           a.portal,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -111,7 +118,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	var jobs sync.WaitGroup
-	jobs.Go(func() { a.maintain(jobsCtx) })
+	jobs.Go(func() { a.Maintain(jobsCtx) })
+	if a.cfg.Poller {
+		jobs.Go(func() { a.RunPoller(jobsCtx) })
+	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -121,6 +131,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-serveErr:
 	case <-ctx.Done():
 		a.shuttingDown.Store(true)
+		stopJobs()
 		a.log.Info("shutting down", "delay", a.cfg.ShutdownDelay, "timeout", a.cfg.ShutdownTimeout)
 		if a.cfg.ShutdownDelay > 0 {
 			// Still serving, but /readyz says 503: the load balancer takes
@@ -140,36 +151,4 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("http server: %w", err)
 	}
 	return nil
-}
-
-// maintain runs the periodic jobs every few minutes: deletes expired
-// sessions and stale login failures, refreshes Ubiregi grants ahead of
-// expiry, and marks legacy Smaregi links past the cut-over 要更新. Running it
-// on every instance is safe: the deletes are idempotent, refreshes take a row
-// lock, and the marking is a conditional update.
-func (a *App) maintain(ctx context.Context) {
-	tick := time.NewTicker(5 * time.Minute)
-	defer tick.Stop()
-	for {
-		if n, err := portal.PruneSessions(ctx, a.Pool); err != nil && ctx.Err() == nil {
-			a.log.Warn("prune sessions", "err", err)
-		} else if n > 0 {
-			a.log.Debug("pruned sessions", "count", n)
-		}
-		if _, err := a.Auth.PruneFailures(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("prune login failures", "err", err)
-		}
-		a.Ubiregi.RefreshDue(ctx)
-		if n, err := a.Smaregi.MarkRetiredLegacyLinks(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("mark retired legacy Smaregi links", "err", err)
-		} else if n > 0 {
-			a.log.Info("legacy Smaregi links marked 要更新", "count", n)
-		}
-		a.Smaregi.RefreshNames(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }

@@ -10,6 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/config"
@@ -17,6 +20,7 @@ import (
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
+	"github.com/poslink/poslink/internal/poller"
 	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
@@ -32,6 +36,16 @@ type Services struct {
 	Links   *link.Store
 	Ubiregi *ubiregilink.Service
 	Smaregi *smaregilink.Service
+	// PollStatus reads how the polling of each connection stands, for the
+	// link pages.
+	PollStatus *poller.StatusReader
+	// Poller fetches the connections' transactions; nil when this build
+	// has no provider feeds.
+	Poller *poller.Poller
+	// Metrics is the process's Prometheus registry, served at /metrics.
+	Metrics *prometheus.Registry
+
+	log *slog.Logger
 }
 
 // Options change what NewServices and New build, for tests and the demo.
@@ -47,6 +61,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Demo lists the demo's accounts on the login page (portal only).
 	Demo *views.DemoInfo
+	// Feeds are what the poller reads transactions through; the providers'
+	// own (providerFeeds) when nil. Tests give fakes.
+	Feeds poller.Feeds
 }
 
 // ErrSchemaBehind is Connect's error when the database lacks migrations
@@ -70,7 +87,7 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 15 * time.Second}
 	}
-	s := &Services{Pool: pool}
+	s := &Services{Pool: pool, log: log}
 	s.Tenancy = tenancy.NewStore(pool, now, cfg.TimeZone)
 	s.Auth = auth.New(pool, s.Tenancy, auth.DefaultPolicy, log)
 	s.Links = link.NewStore(pool, cfg.SecretKeys, s.Tenancy, now)
@@ -82,7 +99,79 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 		IDBaseURL: cfg.SmaregiIDURL, APIBaseURL: cfg.SmaregiAPIURL, LegacyBaseURL: cfg.SmaregiLegacyURL,
 		LegacyCutover: cfg.SmaregiLegacyCutover, HTTPClient: httpClient, Now: providerNow, Logger: log,
 	}, s.Links)
+	s.PollStatus = poller.NewStatusReader(pool, cfg.TimeZone, now)
+	s.Metrics = prometheus.NewRegistry()
+	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := poller.NewMetrics(s.Metrics)
+	feeds := opts.Feeds
+	if feeds == nil {
+		feeds = providerFeeds(s)
+	}
+	if len(feeds) > 0 {
+		s.Poller = poller.New(pool, feeds, s.Links, metrics, poller.Config{
+			Interval: cfg.PollInterval, Concurrency: cfg.PollConcurrency, Backfill: cfg.Backfill,
+			AccountRate: cfg.PollAccountRate, Now: providerNow, Logger: log,
+		})
+	}
 	return s
+}
+
+// providerFeeds are the transaction feeds of the providers, by provider:
+// each provider's linking service opens the feed of one of its connections
+// (Feed(ctx, tenantID, connID)). A provider missing here is not polled.
+func providerFeeds(*Services) poller.Feeds {
+	return poller.Feeds{}
+}
+
+// MetricsHandler serves the registry in the Prometheus text format. It
+// reads memory only: no database, no writes.
+func (s *Services) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)})
+}
+
+// RunPoller runs the poller until ctx ends; without provider feeds it says
+// so and returns.
+func (s *Services) RunPoller(ctx context.Context) {
+	if s.Poller == nil {
+		s.log.Warn("poller: this build has no provider feeds; no transactions are fetched")
+		return
+	}
+	if err := s.Poller.Run(ctx); err != nil {
+		s.log.Error("poller stopped", "err", err)
+	}
+}
+
+// Maintain runs the periodic jobs every few minutes until ctx ends:
+// deletes expired sessions and stale login failures, refreshes Ubiregi
+// grants ahead of expiry, marks legacy Smaregi links past the cut-over
+// 要更新 and refreshes the names of Smaregi registers. Running it on every
+// instance (portal or worker) is safe: the deletes are idempotent,
+// refreshes take a lease, and the marking is a conditional update.
+func (s *Services) Maintain(ctx context.Context) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		if n, err := portal.PruneSessions(ctx, s.Pool); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune sessions", "err", err)
+		} else if n > 0 {
+			s.log.Debug("pruned sessions", "count", n)
+		}
+		if _, err := s.Auth.PruneFailures(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune login failures", "err", err)
+		}
+		s.Ubiregi.RefreshDue(ctx)
+		if n, err := s.Smaregi.MarkRetiredLegacyLinks(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("mark retired legacy Smaregi links", "err", err)
+		} else if n > 0 {
+			s.log.Info("legacy Smaregi links marked 要更新", "count", n)
+		}
+		s.Smaregi.RefreshNames(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Connect opens a pool on cfg.DatabaseURL and builds the services, for the

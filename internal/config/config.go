@@ -29,6 +29,18 @@ type Config struct {
 	TrustProxy      bool
 	ShutdownTimeout time.Duration
 	ShutdownDelay   time.Duration
+	// Poller runs the transaction poller inside serve and demo (a worker
+	// always runs it).
+	Poller bool
+	// PollInterval, PollConcurrency, PollAccountRate and Backfill shape the
+	// poller (see internal/poller.Config).
+	PollInterval    time.Duration
+	PollConcurrency int
+	PollAccountRate float64
+	Backfill        time.Duration
+	// WorkerAddr is where `worker` answers /metrics and /healthz (empty:
+	// nowhere).
+	WorkerAddr string
 	// DataDir is where `demo` keeps its database and generated keys.
 	DataDir string
 	// The providers' base URLs: the real services by default, the built-in
@@ -68,6 +80,12 @@ var Settings = []Setting{
 	{"POSLINK_TRUST_PROXY", "trust-proxy", "false", "take the client address from X-Forwarded-For (behind a load balancer)"},
 	{"POSLINK_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long requests in flight may finish on shutdown"},
 	{"POSLINK_SHUTDOWN_DELAY", "shutdown-delay", "0s", "on shutdown, answer /readyz with 503 this long before closing the port, so a load balancer stops sending requests first"},
+	{"POSLINK_POLLER", "poller", "true", "run the transaction poller inside serve and demo (false: only `poslink worker` instances poll)"},
+	{"POSLINK_POLL_INTERVAL", "poll-interval", "60s", "how often each linked POS account with a bound terminal is polled for new transactions"},
+	{"POSLINK_POLL_CONCURRENCY", "poll-concurrency", "32", "polls (so calls to the POS providers) one instance runs at once"},
+	{"POSLINK_POLL_ACCOUNT_RATE", "poll-account-rate", "4", "most requests a second one instance sends for one POS account (Smaregi limits each contract)"},
+	{"POSLINK_BACKFILL", "backfill", "72h", "how far back a new link's transactions are fetched, and shown on the camera a terminal is first bound to"},
+	{"POSLINK_WORKER_ADDR", "worker-addr", "127.0.0.1:8081", "worker only: where /metrics and /healthz are answered (empty: not at all)"},
 	{"POSLINK_DATA_DIR", "data-dir", "./var", "demo only: where the private database and keys live"},
 	{"POSLINK_UBIREGI_URL", "ubiregi-url", "https://ubiregi.com", "Ubiregi: OAuth2 and API v3 base URL"},
 	{"POSLINK_SMAREGI_ID_URL", "smaregi-id-url", "https://id.smaregi.jp", "Smaregi Platform ID host (app access tokens)"},
@@ -145,6 +163,19 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 	if c.TrustProxy, err = strconv.ParseBool(get("POSLINK_TRUST_PROXY")); err != nil {
 		errs = append(errs, fmt.Errorf("POSLINK_TRUST_PROXY %q: want true or false", get("POSLINK_TRUST_PROXY")))
 	}
+	if c.Poller, err = strconv.ParseBool(get("POSLINK_POLLER")); err != nil {
+		errs = append(errs, fmt.Errorf("POSLINK_POLLER %q: want true or false", get("POSLINK_POLLER")))
+	}
+	dur("POSLINK_POLL_INTERVAL", &c.PollInterval)
+	dur("POSLINK_BACKFILL", &c.Backfill)
+	if c.PollConcurrency, err = strconv.Atoi(get("POSLINK_POLL_CONCURRENCY")); err != nil || c.PollConcurrency < 1 || c.PollConcurrency > 10000 {
+		errs = append(errs, fmt.Errorf("POSLINK_POLL_CONCURRENCY %q: want a whole number from 1 to 10000", get("POSLINK_POLL_CONCURRENCY")))
+	}
+	if c.PollAccountRate, err = strconv.ParseFloat(get("POSLINK_POLL_ACCOUNT_RATE"), 64); err != nil ||
+		!(c.PollAccountRate > 0 && c.PollAccountRate <= 1000) {
+		errs = append(errs, fmt.Errorf("POSLINK_POLL_ACCOUNT_RATE %q: want requests a second, more than 0 and at most 1000", get("POSLINK_POLL_ACCOUNT_RATE")))
+	}
+	c.WorkerAddr = get("POSLINK_WORKER_ADDR")
 	c.DataDir = get("POSLINK_DATA_DIR")
 	for _, u := range []struct {
 		env string

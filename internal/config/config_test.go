@@ -19,7 +19,9 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" || c.TimeZone.String() != "Asia/Tokyo" ||
-		c.SessionIdle != 2*time.Hour || c.DataDir != "./var" {
+		c.SessionIdle != 2*time.Hour || c.DataDir != "./var" || !c.Poller ||
+		c.PollInterval != time.Minute || c.PollConcurrency != 32 || c.PollAccountRate != 4 || c.Backfill != 72*time.Hour ||
+		c.WorkerAddr != "127.0.0.1:8081" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -39,11 +41,15 @@ func TestBadValuesAreNamed(t *testing.T) {
 	_, err := Parse("serve", nil, envOf(map[string]string{
 		"POSLINK_TIMEZONE": "Mars/Olympus", "POSLINK_LOG_LEVEL": "loud", "POSLINK_LOG_FORMAT": "xml",
 		"POSLINK_SESSION_IDLE": "-1h", "POSLINK_TRUST_PROXY": "maybe", "POSLINK_BASE_URL": "ftp://x",
+		"POSLINK_POLLER": "sometimes", "POSLINK_POLL_INTERVAL": "0s", "POSLINK_POLL_CONCURRENCY": "0",
+		"POSLINK_POLL_ACCOUNT_RATE": "NaN", "POSLINK_BACKFILL": "3 days",
 	}), io.Discard)
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{"POSLINK_TIMEZONE", "POSLINK_LOG_LEVEL", "POSLINK_LOG_FORMAT", "POSLINK_SESSION_IDLE", "POSLINK_TRUST_PROXY", "POSLINK_BASE_URL"} {
+	for _, name := range []string{"POSLINK_TIMEZONE", "POSLINK_LOG_LEVEL", "POSLINK_LOG_FORMAT", "POSLINK_SESSION_IDLE",
+		"POSLINK_TRUST_PROXY", "POSLINK_BASE_URL", "POSLINK_POLLER", "POSLINK_POLL_INTERVAL", "POSLINK_POLL_CONCURRENCY",
+		"POSLINK_POLL_ACCOUNT_RATE", "POSLINK_BACKFILL"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}

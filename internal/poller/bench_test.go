@@ -1,0 +1,387 @@
+package poller
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/poslink/poslink/internal/dbtest"
+	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos"
+	"github.com/poslink/poslink/internal/sim/shop"
+)
+
+// The benchmarks print their figures (docs/benchmarks.md keeps a run);
+// nothing is asserted. Each runs its scenario once, whatever b.N.
+
+// BenchmarkBackfill stores a million transactions through the poller's
+// write path (pages of 1,000, each checked, its lease fenced and its
+// cursor saved in the same transaction, cameras from the binding periods)
+// and, in the same run into the same table, with one plain COPY.
+func BenchmarkBackfill(b *testing.B) {
+	const total, pageSize = 1_000_000, 1000
+	f := newFixture(b, time.Now)
+	conn := f.connect(b, link.Smaregi, "bulk", 1)
+	keys := make([]string, 20)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("1:%d", i+1)
+		f.bind(b, conn.ID, keys[i], f.camA.ID)
+	}
+	now := time.Now()
+	txAt := func(i int) pos.Transaction {
+		sold := now.Add(-time.Duration(i%(70*3600)) * time.Second).In(shop.Tokyo)
+		raw, _ := json.Marshal(map[string]any{"transactionHeadId": i, "total": 1000 + i%5000, "storeId": 1})
+		return pos.Transaction{ID: strconv.Itoa(i), TerminalKey: keys[i%len(keys)], SoldAt: sold, Kind: pos.Payment,
+			Total: int64(1000 + i%5000), Deposit: 10000, Change: int64(9000 - i%5000), ReceiptNo: strconv.Itoa(i),
+			Staff: "佐藤 花子", PaymentMethod: "現金", UpdatedAt: sold, Raw: raw}
+	}
+
+	// Plain COPY of the same rows, camera given.
+	copyStart := time.Now()
+	n, err := f.pool.CopyFrom(f.ctx, pgx.Identifier{"pos_transactions"}, []string{"tenant_id", "connection_id",
+		"provider_txn_id", "terminal_key", "terminal_name", "camera_id", "sold_at", "sold_utc_offset", "kind", "total",
+		"deposit", "change", "receipt_no", "staff", "payment_method", "provider_updated_at", "raw"},
+		pgx.CopyFromSlice(total, func(i int) ([]any, error) {
+			t := txAt(i)
+			return []any{f.tenant.ID, conn.ID, t.ID, t.TerminalKey, "レジ", f.camA.ID, t.SoldAt, int32(9 * 3600), "payment",
+				t.Total, t.Deposit, t.Change, t.ReceiptNo, t.Staff, t.PaymentMethod, t.UpdatedAt, string(t.Raw)}, nil
+		}))
+	must(b, err)
+	copyTook := time.Since(copyStart)
+	if n != total {
+		b.Fatalf("COPY stored %d rows", n)
+	}
+	_, err = f.pool.Exec(f.ctx, `TRUNCATE pos_transactions CASCADE`)
+	must(b, err)
+	_, err = f.pool.Exec(f.ctx, `VACUUM ANALYZE pos_transactions`)
+	must(b, err)
+
+	s := &store{pool: f.pool, owner: "bench", leaseFor: time.Minute, interval: time.Minute}
+	leases, err := s.claim(f.ctx, 1, []string{"smaregi"}, time.Hour)
+	must(b, err)
+	if len(leases) != 1 {
+		b.Fatalf("claimed %d connections", len(leases))
+	}
+	l := leases[0]
+	page := make([]pos.Transaction, pageSize)
+	pollerStart := time.Now()
+	for p := 0; p < total/pageSize; p++ {
+		for i := range page {
+			page[i] = txAt(p*pageSize + i)
+		}
+		cols, err := prepare(link.Smaregi, page, now)
+		must(b, err)
+		if _, err := s.commitPage(f.ctx, l, cols, strconv.Itoa(p), nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pollerTook := time.Since(pollerStart)
+	if got := f.count(b, `SELECT count(*) FROM pos_transactions WHERE camera_id IS NOT NULL`); got != total {
+		b.Fatalf("the poller stored %d rows with a camera", got)
+	}
+	copyRate, pollerRate := float64(total)/copyTook.Seconds(), float64(total)/pollerTook.Seconds()
+	b.ReportMetric(pollerRate, "rows/s")
+	b.ReportMetric(copyRate, "copy-rows/s")
+	b.Logf("backfill of %d transactions: poller %.0f rows/s (%v), plain COPY %.0f rows/s (%v): %.2f × COPY",
+		total, pollerRate, pollerTook.Round(time.Millisecond), copyRate, copyTook.Round(time.Millisecond), pollerRate/copyRate)
+}
+
+// BenchmarkPollerLoad polls 10,000 connections with two bound registers
+// each at the production interval (60 s) through fake feeds answering in
+// 50 ± 20 ms, with one instance and then two, and prints the share of the
+// connections polled in each interval, the freshness of the sales (sale
+// to stored), the process's CPU and memory, and the time from binding a
+// new link's registers to their last 72 hours stored. It takes about ten
+// minutes. POSLINK_BENCH_CONNECTIONS and POSLINK_BENCH_INTERVALS change
+// its size.
+func BenchmarkPollerLoad(b *testing.B) {
+	connections := envInt("POSLINK_BENCH_CONNECTIONS", 10_000)
+	intervals := envInt("POSLINK_BENCH_INTERVALS", 3)
+	const interval = time.Minute
+	pool := dbtest.New(b)
+	f := fixtureOn(b, pool, time.Now)
+	f.fake.shift = lunchtime(time.Now())
+	f.fake.latency, f.fake.jitter = 50*time.Millisecond, 20*time.Millisecond
+	setupStart := time.Now()
+	ids := seedLoad(b, f, connections)
+	b.Logf("%d connections with %d bound registers set up in %v (GOMAXPROCS %d)", connections, 2*connections,
+		time.Since(setupStart).Round(time.Second), runtime.GOMAXPROCS(0))
+
+	for _, instances := range []int{1, 2} {
+		r := measureLoad(b, f, ids, instances, interval, intervals)
+		b.Logf("%d instance(s): polled each interval %s; freshness p50 %.1f s, p99 %.1f s (%d sales); "+
+			"CPU %.2f cores (feed simulation %.2f of it), PostgreSQL %.2f cores; RSS %d MiB (peak %d MiB); backlog %s; "+
+			"first value of a new link %v, its 72 h in %v",
+			instances, r.shares, r.p50, r.p99, r.sales, r.cpu, r.feedCPU, r.dbCPU, r.rss>>20, r.peakRSS>>20, r.backlog,
+			r.firstValue.Round(10*time.Millisecond), r.backfilled.Round(10*time.Millisecond))
+		b.ReportMetric(r.p99, fmt.Sprintf("p99-s/%dinst", instances))
+	}
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// seedLoad makes n connections of 100 tenants with a camera each, two
+// registers of each bound, all due now and continuing from now (no
+// backfill: the load is the minute polls).
+func seedLoad(b *testing.B, f *fixture, n int) []int64 {
+	ctx := f.ctx
+	_, err := f.pool.Exec(ctx, `
+		INSERT INTO tenants (name) SELECT 'bench ' || g FROM generate_series(1, 100) g;
+		INSERT INTO cameras (tenant_id, device_id, name, pos_enabled, pos_usable_from)
+			SELECT id, 'bench-cam-' || id, 'cam', true, current_date - 7 FROM tenants WHERE name LIKE 'bench %';`)
+	must(b, err)
+	_, err = f.pool.Exec(ctx, `
+		INSERT INTO pos_connections (tenant_id, provider, external_id, auth_kind, credentials)
+		SELECT t.id, 'smaregi', 'bench' || g, 'client_credentials', '\x00'::bytea
+		FROM generate_series(1, $1::int) g JOIN tenants t ON t.name = 'bench ' || (g % 100 + 1)`, n)
+	must(b, err)
+	_, err = f.pool.Exec(ctx, `
+		INSERT INTO terminal_bindings (tenant_id, connection_id, terminal_key, camera_id)
+		SELECT c.tenant_id, c.id, k, cam.id FROM pos_connections c JOIN cameras cam ON cam.tenant_id = c.tenant_id,
+		       unnest(ARRAY['1:1', '1:2']) k
+		WHERE c.external_id LIKE 'bench%'`)
+	must(b, err)
+	rows, err := f.pool.Query(ctx, `SELECT id FROM pos_connections WHERE external_id LIKE 'bench%' ORDER BY id`)
+	must(b, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	must(b, err)
+	for i, id := range ids {
+		f.fake.add(id, uint64(5000+i), "1:1", "1:2")
+	}
+	_, err = f.pool.Exec(ctx, `UPDATE poll_states SET cursor = 't:' || $1::text, due_at = now()
+		WHERE connection_id = ANY($2)`, strconv.FormatInt(time.Now().UnixNano(), 10), ids)
+	must(b, err)
+	return ids
+}
+
+// loadResult is what one measured run found.
+type loadResult struct {
+	shares                 string
+	p50, p99               float64
+	sales                  int
+	cpu, feedCPU, dbCPU    float64
+	rss, peakRSS           int64
+	backlog                string
+	firstValue, backfilled time.Duration
+}
+
+// measureLoad runs instances pollers until every connection was polled
+// once (warm-up), then measures for intervals, binding a new link on the
+// way.
+func measureLoad(b *testing.B, f *fixture, ids []int64, instances int, interval time.Duration, intervals int) loadResult {
+	var runs []*running
+	var pools []*pgxpool.Pool
+	for range instances {
+		pool, err := pgxpool.New(f.ctx, f.pool.Config().ConnString())
+		must(b, err)
+		pools = append(pools, pool)
+		cfg := Config{Interval: interval, Backfill: DefaultBackfill, BacklogEvery: 5 * time.Second}
+		runs = append(runs, startOn(b, pool, f.fake.feeds(), f.links, cfg))
+	}
+	defer func() {
+		for _, r := range runs {
+			r.stop()
+		}
+		for _, p := range pools {
+			p.Close()
+		}
+	}()
+	// Warm-up: every connection polled since the start.
+	warm := time.Now()
+	waitForLong(b, 5*interval, func() bool {
+		return f.count(b, `SELECT count(*) FROM poll_states WHERE connection_id = ANY($1) AND last_ok_at >= $2`, ids, warm) == len(ids)
+	})
+	f.fake.resetCalls()
+	start := time.Now()
+	cpu0, db0, feed0 := cpuTime(), postgresCPU(), f.fake.computeTime()
+	var backlog []string
+	// A new link, bound during the load: its first value and its 72 hours.
+	first, full := make(chan time.Duration, 1), make(chan time.Duration, 1)
+	go func() {
+		time.Sleep(interval / 3)
+		newLinkTimes(b, f, first, full)
+	}()
+	for range intervals {
+		time.Sleep(interval)
+		n, age := gauge(b, runs[0], "poslink_poller_backlog_connections"), gauge(b, runs[0], "poslink_poller_backlog_age_seconds")
+		backlog = append(backlog, fmt.Sprintf("%.0f (%.0f s)", n, age))
+	}
+	wall := time.Since(start)
+	cpu, db, feed := cpuTime()-cpu0, postgresCPU()-db0, f.fake.computeTime()-feed0
+	res := loadResult{cpu: cpu.Seconds() / wall.Seconds(), dbCPU: db.Seconds() / wall.Seconds(),
+		feedCPU: feed.Seconds() / wall.Seconds(), backlog: strings.Join(backlog, ", ")}
+	res.rss, res.peakRSS = memory()
+	// The share of connections polled in each interval.
+	polled := make([]map[int64]bool, intervals)
+	for i := range polled {
+		polled[i] = map[int64]bool{}
+	}
+	for _, c := range f.fake.callsSince(start) {
+		if k := int(c.at.Sub(start) / interval); k < intervals && c.err == nil && c.op == "changes" {
+			polled[k][c.connID] = true
+		}
+	}
+	var shares []string
+	for _, p := range polled {
+		n := 0
+		for _, id := range ids {
+			if p[id] {
+				n++
+			}
+		}
+		shares = append(shares, fmt.Sprintf("%.1f %%", 100*float64(n)/float64(len(ids))))
+	}
+	res.shares = strings.Join(shares, ", ")
+	// Freshness of the sales made during the measurement.
+	must(b, f.pool.QueryRow(f.ctx, `SELECT count(*),
+		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - sold_at)), 0),
+		coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - sold_at)), 0)
+		FROM pos_transactions WHERE connection_id = ANY($1) AND sold_at >= $2 AND sold_at < $3`,
+		ids, start, start.Add(wall-interval)).Scan(&res.sales, &res.p50, &res.p99))
+	select {
+	case res.firstValue = <-first:
+		res.backfilled = <-full
+	case <-time.After(5 * interval):
+		b.Log("the new link was not backfilled in five intervals")
+	}
+	return res
+}
+
+// newLinkTimes links a new account with two registers, binds them and
+// reports when its first transaction and then its last 72 hours are
+// stored.
+func newLinkTimes(b *testing.B, f *fixture, first, full chan<- time.Duration) {
+	ext := fmt.Sprintf("new%d", time.Now().UnixNano())
+	conn := f.connect(b, link.Smaregi, ext, uint64(time.Now().UnixNano()), "1:1", "1:2")
+	bound := time.Now()
+	f.bind(b, conn.ID, "1:1", f.camA.ID)
+	f.bind(b, conn.ID, "1:2", f.camA.ID)
+	sent := false
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		n := f.count(b, `SELECT count(*) FROM pos_transactions WHERE connection_id = $1 AND camera_id IS NOT NULL`, conn.ID)
+		if n > 0 && !sent {
+			first <- time.Since(bound)
+			sent = true
+		}
+		if n > 0 && f.count(b, `SELECT count(*) FROM poll_states WHERE connection_id = $1 AND last_ok_at IS NOT NULL`, conn.ID) == 1 {
+			full <- time.Since(bound)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func waitForLong(b *testing.B, limit time.Duration, cond func() bool) {
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			b.Fatalf("not done within %v", limit)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func gauge(b *testing.B, r *running, name string) float64 {
+	mfs, err := r.registry.Gather()
+	must(b, err)
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return 0
+}
+
+// cpuTime is the CPU time this process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// memory is this process's resident memory now and at its peak.
+func memory() (rss, peak int64) {
+	b, _ := os.ReadFile("/proc/self/status")
+	for line := range strings.Lines(string(b)) {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			peak = kb << 10
+		}
+	}
+	return rss, peak
+}
+
+// postgresCPU is the CPU time of every PostgreSQL process on the machine.
+func postgresCPU() time.Duration {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var ticks int64
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < 0 || s[open+1:end] != "postgres" {
+			continue
+		}
+		fields := strings.Fields(s[end+1:])
+		if len(fields) > 12 {
+			ut, _ := strconv.ParseInt(fields[11], 10, 64)
+			st, _ := strconv.ParseInt(fields[12], 10, 64)
+			ticks += ut + st
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// resetCalls forgets the calls so far.
+func (f *fakeFeeds) resetCalls() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = slices.Clip(f.calls[:0])
+}
+
+// callsSince lists the calls made from t on.
+func (f *fakeFeeds) callsSince(t time.Time) []fakeCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeCall
+	for _, c := range f.calls {
+		if !c.at.Before(t) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// computeTime is how long the fake feeds spent computing answers.
+func (f *fakeFeeds) computeTime() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.computing
+}

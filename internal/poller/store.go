@@ -1,0 +1,309 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// store is the poller's SQL on the poll states and the transactions.
+type store struct {
+	pool     *pgxpool.Pool
+	owner    string
+	leaseFor time.Duration
+	interval time.Duration
+}
+
+// pageResult is what storing a page did.
+type pageResult struct {
+	inserted, revisions int
+	// soldAt are the sale times of the rows inserted, for the lag metric.
+	soldAt []time.Time
+}
+
+// finish ends a successful poll with the page that completes it.
+type finish struct {
+	// requeue: the provider has more; the connection is due again at once,
+	// behind those due before it.
+	requeue bool
+	// reconciled: deletions were looked for.
+	reconciled bool
+}
+
+// visibleChange holds when version n of a stored transaction o changes
+// what people see: time, register, amounts, receipt, staff, payment, or
+// the kind when the provider says cancel or delete. A payment delivered
+// again with nothing else changed is no change: Smaregi's nightly 精算
+// re-delivers every sale of the day with only its settlement fields set.
+func visibleChange(o, n string) string {
+	return fmt.Sprintf(`((%[2]s.kind NOT IN ('payment', 'modify') AND %[2]s.kind <> %[1]s.kind)
+	OR (%[1]s.sold_at, %[1]s.sold_utc_offset, %[1]s.terminal_key, %[1]s.total, %[1]s.deposit, %[1]s.change,
+	    %[1]s.receipt_no, %[1]s.staff, %[1]s.payment_method)
+	   IS DISTINCT FROM
+	   (%[2]s.sold_at, %[2]s.sold_utc_offset, %[2]s.terminal_key, %[2]s.total, %[2]s.deposit, %[2]s.change,
+	    %[2]s.receipt_no, %[2]s.staff, %[2]s.payment_method))`, o, n)
+}
+
+// revisionColumns are the columns a revision keeps of the version replaced.
+const revisionColumns = `kind, terminal_key, sold_at, sold_utc_offset, total, deposit, change, receipt_no, staff,
+	payment_method, provider_updated_at, raw`
+
+// upsertSQL stores a page of connection $1 (tenant $2) from column arrays,
+// in one statement: each row gets the camera its binding periods give; a
+// new ID is inserted; a known one that changed visibly is updated (a
+// payment changed becomes 修正) and its replaced version kept as a
+// revision; one that did not change is left as it is. It returns the
+// revisions made, the rows inserted and their sale times.
+var upsertSQL = `
+WITH p AS MATERIALIZED (SELECT * FROM pos_binding_periods($1)),
+d AS (
+	SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::int4[], $7::text[], $8::int8[], $9::int8[],
+	                     $10::int8[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
+	  AS d(provider_txn_id, terminal_key, sold_at, sold_utc_offset, kind, total, deposit, change,
+	       receipt_no, staff, payment_method, provider_updated_at, raw)
+),
+n AS (
+	SELECT d.*, c.camera_id, coalesce(c.terminal_name, '') AS terminal_name
+	FROM d LEFT JOIN LATERAL (
+		SELECT p.camera_id, p.terminal_name FROM p
+		WHERE p.terminal_key = d.terminal_key AND d.sold_at >= p.from_at AND d.sold_at < p.to_at
+		ORDER BY p.from_at DESC LIMIT 1) c ON true
+),
+rev AS (
+	INSERT INTO pos_transaction_revisions (transaction_id, tenant_id, revision, reason, ` + revisionColumns + `)
+	SELECT o.id, o.tenant_id, o.revision, 'delivery', o.kind, o.terminal_key, o.sold_at, o.sold_utc_offset, o.total,
+	       o.deposit, o.change, o.receipt_no, o.staff, o.payment_method, o.provider_updated_at, o.raw
+	FROM n CROSS JOIN LATERAL (
+		-- One index probe per row, whatever the statistics say (LIMIT
+		-- keeps the planner from turning this into a join that reads the
+		-- connection's every row).
+		SELECT * FROM pos_transactions o
+		WHERE o.connection_id = $1 AND o.tenant_id = $2 AND o.provider_txn_id = n.provider_txn_id LIMIT 1) o
+	WHERE ` + visibleChange("o", "n") + `
+	RETURNING 1
+),
+up AS (
+	INSERT INTO pos_transactions AS o (tenant_id, connection_id, provider_txn_id, terminal_key, terminal_name, camera_id,
+		sold_at, sold_utc_offset, kind, total, deposit, change, receipt_no, staff, payment_method,
+		provider_updated_at, raw)
+	SELECT $2::bigint, $1::bigint, provider_txn_id, terminal_key, terminal_name, camera_id, sold_at, sold_utc_offset,
+	       kind, total, deposit, change, receipt_no, staff, payment_method, provider_updated_at, raw::jsonb
+	FROM n
+	ON CONFLICT (connection_id, provider_txn_id) DO UPDATE
+	SET kind = CASE WHEN excluded.kind IN ('payment', 'modify') THEN 'modify' ELSE excluded.kind END,
+	    terminal_key = excluded.terminal_key, terminal_name = excluded.terminal_name, camera_id = excluded.camera_id,
+	    sold_at = excluded.sold_at, sold_utc_offset = excluded.sold_utc_offset, total = excluded.total,
+	    deposit = excluded.deposit, change = excluded.change, receipt_no = excluded.receipt_no,
+	    staff = excluded.staff, payment_method = excluded.payment_method,
+	    provider_updated_at = excluded.provider_updated_at, raw = excluded.raw,
+	    revision = o.revision + 1, vanished_at = NULL, updated_at = now()
+	WHERE ` + visibleChange("o", "excluded") + `
+	RETURNING (xmax = 0) AS inserted, sold_at
+)
+SELECT (SELECT count(*) FROM rev), count(*) FILTER (WHERE inserted),
+       coalesce(array_agg(sold_at) FILTER (WHERE inserted), '{}')
+FROM up`
+
+// customPlansSQL makes a reconcile plan for its values: after five runs of
+// a prepared statement PostgreSQL may keep a generic plan, which for the
+// window and the list of IDs can read far more than they select. (Not for
+// the upsert, whose plan holds whatever the values — and whose foreign key
+// checks would be planned again for every row.)
+const customPlansSQL = `SET LOCAL plan_cache_mode = force_custom_plan`
+
+// lockSQL are the first statements of every write of sales under a lease:
+// a key share lock on the connection (which the inserts' foreign key takes
+// anyway) before the poll state's row lock, in the order binding changes
+// take them, so that the two never wait for each other in a cycle; then
+// the fence check, which finds no row when the lease was lost.
+const (
+	lockConnectionSQL = `SELECT 1 FROM pos_connections WHERE id = $1 FOR KEY SHARE`
+	lockLeaseSQL      = `SELECT 1 FROM poll_states WHERE ` + fenced + ` FOR UPDATE`
+)
+
+// extendSQL saves the cursor and extends the lease, the poll going on.
+const extendSQL = `UPDATE poll_states SET cursor = $4, lease_until = now() + $5 * interval '1 millisecond'
+WHERE ` + fenced
+
+// finishSQL saves the cursor and ends a successful poll: the lease is
+// released, failures forgotten, and the connection due after the interval
+// ($6 ms), or at once when more is waiting ($5) or something changed while
+// the poll ran (kicked).
+const finishSQL = `
+UPDATE poll_states
+SET cursor = $4, lease_owner = NULL, lease_until = NULL,
+    due_at = CASE WHEN kicked OR $5 THEN now() ELSE now() + $6 * interval '1 millisecond' END,
+    failures = 0, stopped_at = NULL, last_attempt_at = now(), last_ok_at = now(),
+    reconciled_at = CASE WHEN $7 THEN now() ELSE coalesce(reconciled_at, now()) END
+WHERE ` + fenced
+
+// stateWrite is the poll state's update after a page: extended, or
+// finished when fin is set.
+func (s *store) stateWrite(l *lease, cursor string, fin *finish) (string, []any) {
+	if fin == nil {
+		return extendSQL, []any{l.connID, s.owner, l.fence, cursor, s.leaseFor.Milliseconds()}
+	}
+	return finishSQL, []any{l.connID, s.owner, l.fence, cursor, fin.requeue, s.interval.Milliseconds(), fin.reconciled}
+}
+
+// commitPage stores a page's rows and its cursor in one database
+// transaction under the lease (extending it, or ending the poll when fin
+// is set), so that a crash anywhere either keeps both or neither.
+func (s *store) commitPage(ctx context.Context, l *lease, c columns, cursor string, fin *finish, hooks *Hooks) (pageResult, error) {
+	sent := time.Now()
+	state, args := s.stateWrite(l, cursor, fin)
+	if c.len() == 0 {
+		// Only the cursor and the lease: one fenced statement.
+		tag, err := s.pool.Exec(ctx, state, args...)
+		if err != nil {
+			return pageResult{}, fmt.Errorf("save poll state: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return pageResult{}, errLostLease
+		}
+		l.deadline = s.callDeadline(sent)
+		return pageResult{}, nil
+	}
+	var res pageResult
+	// One round trip for the locks, the rows and the state; the commit
+	// follows.
+	b := &pgx.Batch{}
+	b.Queue(lockConnectionSQL, l.connID)
+	b.Queue(lockLeaseSQL, l.connID, s.owner, l.fence)
+	b.Queue(upsertSQL, l.connID, l.tenantID, c.ids, c.keys, c.soldAt, c.offsets, c.kinds, c.totals, c.deposits,
+		c.changes, c.receipts, c.staff, c.methods, c.updatedAt, c.raw)
+	b.Queue(state, args...)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		br := tx.SendBatch(ctx, b)
+		err := readPage(br, &res)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		return hooks.at(ctx, BeforeCommit, l.connID)
+	})
+	if err != nil {
+		return pageResult{}, err
+	}
+	l.deadline = s.callDeadline(sent)
+	return res, nil
+}
+
+// readPage reads the results of commitPage's batch.
+func readPage(br pgx.BatchResults, res *pageResult) error {
+	if err := readLocks(br); err != nil {
+		return err
+	}
+	if err := br.QueryRow().Scan(&res.revisions, &res.inserted, &res.soldAt); err != nil {
+		return fmt.Errorf("store transactions: %w", err)
+	}
+	return readState(br)
+}
+
+// readLocks reads the results of the lock statements.
+func readLocks(br pgx.BatchResults) error {
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("lock connection: %w", err)
+	}
+	if err := br.QueryRow().Scan(new(int)); errors.Is(err, pgx.ErrNoRows) {
+		return errLostLease
+	} else if err != nil {
+		return fmt.Errorf("check lease: %w", err)
+	}
+	return nil
+}
+
+// readState reads the result of the poll state's update.
+func readState(br pgx.BatchResults) error {
+	tag, err := br.Exec()
+	if err != nil {
+		return fmt.Errorf("save poll state: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errLostLease
+	}
+	return nil
+}
+
+// reconcileSQL marks the transactions of connection $1 (tenant $5) sold in
+// [$2, $3) that the provider no longer lists ($4) as deleted (削除),
+// keeping the version they had as a revision. It returns how many.
+const reconcileSQL = `
+WITH gone AS (
+	SELECT o.id FROM pos_transactions o
+	WHERE o.connection_id = $1 AND o.tenant_id = $5 AND o.sold_at >= $2 AND o.sold_at < $3 AND o.kind <> 'delete'
+	  AND NOT EXISTS (SELECT 1 FROM unnest($4::text[]) AS p(id) WHERE p.id = o.provider_txn_id)
+),
+rev AS (
+	INSERT INTO pos_transaction_revisions (transaction_id, tenant_id, revision, reason, ` + revisionColumns + `)
+	SELECT o.id, o.tenant_id, o.revision, 'vanished', o.kind, o.terminal_key, o.sold_at, o.sold_utc_offset, o.total,
+	       o.deposit, o.change, o.receipt_no, o.staff, o.payment_method, o.provider_updated_at, o.raw
+	FROM gone JOIN pos_transactions o ON o.id = gone.id
+	RETURNING 1
+)
+UPDATE pos_transactions o
+SET kind = 'delete', vanished_at = now(), revision = o.revision + 1, updated_at = now()
+FROM gone WHERE o.id = gone.id`
+
+// storedInWindow counts what a reconcile would compare.
+const storedInWindowSQL = `SELECT count(*) FROM pos_transactions
+WHERE connection_id = $1 AND tenant_id = $4 AND sold_at >= $2 AND sold_at < $3 AND kind <> 'delete'`
+
+// implausibleEmpty is how many stored sales a provider's empty list for
+// the window must not wipe out at once: more likely its glitch than a
+// shop deleting everything.
+const implausibleEmpty = 20
+
+// commitReconcile marks what vanished at the provider and ends the poll,
+// in one database transaction under the lease. It returns how many
+// transactions it marked.
+func (s *store) commitReconcile(ctx context.Context, l *lease, from, to time.Time, present []string) (int, error) {
+	if len(present) == 0 {
+		var n int
+		if err := s.pool.QueryRow(ctx, storedInWindowSQL, l.connID, from, to, l.tenantID).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count stored transactions: %w", err)
+		}
+		if n >= implausibleEmpty {
+			return 0, malformed(l.provider, fmt.Sprintf("the provider lists none of the %d transactions stored for %s–%s",
+				n, from.Format(time.RFC3339), to.Format(time.RFC3339)))
+		}
+	}
+	var marked int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(customPlansSQL)
+		b.Queue(lockConnectionSQL, l.connID)
+		b.Queue(lockLeaseSQL, l.connID, s.owner, l.fence)
+		b.Queue(reconcileSQL, l.connID, from, to, present, l.tenantID)
+		state, args := s.stateWrite(l, l.cursor, &finish{reconciled: true})
+		b.Queue(state, args...)
+		br := tx.SendBatch(ctx, b)
+		err := readReconcile(br, &marked)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	return marked, err
+}
+
+func readReconcile(br pgx.BatchResults, marked *int) error {
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("set plan mode: %w", err)
+	}
+	if err := readLocks(br); err != nil {
+		return err
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return fmt.Errorf("mark vanished transactions: %w", err)
+	}
+	*marked = int(tag.RowsAffected())
+	return readState(br)
+}

@@ -1,0 +1,105 @@
+package poller
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos"
+	"github.com/poslink/poslink/internal/pos/ubiregi"
+)
+
+// verdict is what a failed poll means for the connection, decided from
+// the error's class alone.
+type verdict struct {
+	// outcome labels the poll in the metrics.
+	outcome string
+	// stop: polling waits for a person (new credentials, a binding).
+	stop bool
+	// delay: when to try again, unless stopped.
+	delay time.Duration
+	// counts toward the backoff (and toward showing エラー).
+	counts bool
+	// reauth: the owner must consent at Ubiregi again (要再認証).
+	reauth bool
+}
+
+// The outcomes of a poll, as the metrics label them.
+const (
+	outcomeOK          = "ok"
+	outcomeUnavailable = "unavailable"
+	outcomeMalformed   = "malformed"
+	outcomeRateLimited = "rate_limited"
+	outcomeRefused     = "refused"
+	outcomeNotFound    = "not_found"
+	outcomeError       = "error"
+	outcomeLostLease   = "lost_lease"
+	outcomeInterrupted = "interrupted"
+	outcomeAbandoned   = "abandoned"
+)
+
+// judge decides what a failed poll of l means. failures is how many failed
+// in a row before it.
+func (p *Poller) judge(l *lease, err error) verdict {
+	back := backoff(l.failures+1, p.cfg.BackoffBase, p.cfg.BackoffMax)
+	e, ok := pos.AsError(err)
+	if !ok {
+		// Ours (the database, a bug): try again later like an outage.
+		return verdict{outcome: outcomeError, delay: back, counts: true}
+	}
+	switch e.Class {
+	case pos.RateLimited:
+		return verdict{outcome: outcomeRateLimited, delay: max(e.RetryAfter, back), counts: true}
+	case pos.TokenRefused, pos.CredentialsRefused:
+		// A token refused twice in a row is refused credentials: a new
+		// token from them did not help.
+		reauth := l.provider == link.Ubiregi && (e.Class == pos.TokenRefused || e.Reason == ubiregi.ReasonInvalidGrant)
+		return verdict{outcome: outcomeRefused, stop: true, counts: true, reauth: reauth}
+	case pos.NotFound:
+		return verdict{outcome: outcomeNotFound, stop: true, counts: true}
+	case pos.Malformed:
+		return verdict{outcome: outcomeMalformed, delay: back, counts: true}
+	}
+	return verdict{outcome: outcomeUnavailable, delay: back, counts: true}
+}
+
+// storedError is a poll's failure as the poll state keeps it: the
+// provider's error without its cause (which may be a Go error of any
+// kind), and the whole error in words for support. It holds no secret:
+// a *pos.Error never does.
+type storedError struct {
+	Provider   string        `json:"provider,omitempty"`
+	Op         string        `json:"op,omitempty"`
+	Account    string        `json:"account,omitempty"`
+	Status     int           `json:"status,omitempty"`
+	Class      pos.Class     `json:"class,omitempty"`
+	Reason     string        `json:"reason,omitempty"`
+	Code       string        `json:"code,omitempty"`
+	RetryAfter time.Duration `json:"retry_after,omitempty"`
+	Waited     time.Duration `json:"waited,omitempty"`
+	Detail     string        `json:"detail,omitempty"`
+	Text       string        `json:"text"`
+}
+
+// maxErrorText bounds the words kept of a failure.
+const maxErrorText = 500
+
+func encodeError(err error) []byte {
+	s := storedError{Text: clipRunes(err.Error(), maxErrorText)}
+	if e, ok := pos.AsError(err); ok {
+		s.Provider, s.Op, s.Account, s.Status, s.Class = e.Provider, e.Op, e.Account, e.Status, e.Class
+		s.Reason, s.Code, s.RetryAfter, s.Waited, s.Detail = e.Reason, e.Code, e.RetryAfter, e.Waited, e.Detail
+	}
+	b, _ := json.Marshal(s) // a struct of strings and numbers always encodes
+	return b
+}
+
+// providerError is the stored failure as the provider's error again, nil
+// when it was not the provider's.
+func (s storedError) providerError() *pos.Error {
+	if s.Class == 0 {
+		return nil
+	}
+	return &pos.Error{Provider: s.Provider, Op: s.Op, Account: s.Account, Status: s.Status, Class: s.Class,
+		Reason: s.Reason, Code: s.Code, RetryAfter: s.RetryAfter, Waited: s.Waited, Detail: s.Detail}
+}
