@@ -117,10 +117,10 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 }
 
 // providerFeeds are the transaction feeds of the providers, by provider:
-// each provider's linking service opens the feed of one of its connections
-// (Feed(ctx, tenantID, connID)). A provider missing here is not polled.
-func providerFeeds(*Services) poller.Feeds {
-	return poller.Feeds{}
+// each provider's linking service opens the feed of one of its connections,
+// with its credentials (tokens refreshed, app tokens cached).
+func providerFeeds(s *Services) poller.Feeds {
+	return poller.Feeds{link.Ubiregi: s.Ubiregi.Feed, link.Smaregi: s.Smaregi.Feed}
 }
 
 // MetricsHandler serves the registry in the Prometheus text format. It
@@ -144,7 +144,8 @@ func (s *Services) RunPoller(ctx context.Context) {
 // Maintain runs the periodic jobs every few minutes until ctx ends:
 // deletes expired sessions and stale login failures, refreshes Ubiregi
 // grants ahead of expiry, marks legacy Smaregi links past the cut-over
-// 要更新 and refreshes the names of Smaregi registers. Running it on every
+// 要更新 and refreshes the names of both providers' registers (each link
+// at most hourly, a terminal the provider no longer lists marked gone). Running it on every
 // instance (portal or worker) is safe: the deletes are idempotent,
 // refreshes take a lease, and the marking is a conditional update.
 func (s *Services) Maintain(ctx context.Context) {
@@ -166,6 +167,7 @@ func (s *Services) Maintain(ctx context.Context) {
 			s.log.Info("legacy Smaregi links marked 要更新", "count", n)
 		}
 		s.Smaregi.RefreshNames(ctx)
+		s.Ubiregi.RefreshNames(ctx)
 		select {
 		case <-ctx.Done():
 			return
