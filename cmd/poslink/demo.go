@@ -63,7 +63,9 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
+	// Serve closes the listener; closing it again on the way out only
+	// reports that.
+	defer func() { _ = ln.Close() }()
 	portalURL := "http://" + ln.Addr().String()
 	if cfg.BaseURL == "http://"+cfg.Addr {
 		cfg.BaseURL = portalURL
@@ -239,7 +241,7 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 	if err != nil {
 		return fmt.Errorf("connect to private PostgreSQL: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }() // a short admin session: nothing to lose
 	var exists bool
 	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
 		return fmt.Errorf("look up database %s: %w", name, err)
@@ -255,8 +257,10 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 
 // printBanner says what runs where. standIn, when set, is where the private
 // cluster lives because the postgres user cannot reach the data directory.
+// The banner is for a person at a terminal: a failed write (the terminal
+// gone) must not stop the demo, so its errors are dropped on purpose.
 func printBanner(w io.Writer, url, dataDir, standIn string, info sandbox.Info) {
-	fmt.Fprintf(w, `
+	_, _ = fmt.Fprintf(w, `
 poslink demo is running
 
   portal          %s
@@ -264,18 +268,19 @@ poslink demo is running
   support staff   %s / %s
 `, url, demo.OwnerEmail, demo.OwnerPassword, demo.TenantName, demo.StaffEmail, demo.StaffPassword)
 	printSimulators(w, info)
-	fmt.Fprintf(w, "  data            %s   (delete it to start over; var/demo.json has all of this)\n", dataDir)
+	_, _ = fmt.Fprintf(w, "  data            %s   (delete it to start over; var/demo.json has all of this)\n", dataDir)
 	if standIn != "" {
-		fmt.Fprintf(w, "  database        %s\n"+
+		_, _ = fmt.Fprintf(w, "  database        %s\n"+
 			"                  (the postgres user cannot reach %s, which links there)\n",
 			standIn, filepath.Join(dataDir, "pg"))
 	}
-	fmt.Fprint(w, "\nPress Ctrl-C to stop.\n\n")
+	_, _ = fmt.Fprint(w, "\nPress Ctrl-C to stop.\n\n")
 }
 
-// printSimulators prints the simulators' addresses and demo credentials.
+// printSimulators prints the simulators' addresses and demo credentials,
+// part of a banner (errors dropped, as printBanner's).
 func printSimulators(w io.Writer, info sandbox.Info) {
-	fmt.Fprintf(w, `
+	_, _ = fmt.Fprintf(w, `
   simulators (offline stand-ins for the real services)
   Ubiregi         %s   login %s / %s
   Smaregi         %s   契約ID %s

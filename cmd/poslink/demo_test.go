@@ -126,7 +126,11 @@ func TestDemoRunsStopsAndKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Error(err)
+		}
+	})
 	// As root, PostgreSQL runs as the postgres user, which must reach the
 	// data directory.
 	if err := os.Chmod(dir, 0o755); err != nil {
@@ -263,7 +267,11 @@ func TestDemoStopsWhenItsDatabaseDies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Error(err)
+		}
+	})
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -307,8 +315,10 @@ func TestDemoInClosedDirectory(t *testing.T) {
 		t.Fatalf("var/pg is not a link to the cluster: %v", err)
 	}
 	t.Cleanup(func() {
-		os.RemoveAll(filepath.Dir(standIn))
-		os.Remove(filepath.Dir(filepath.Dir(standIn))) // unless another cluster lives there
+		if err := os.RemoveAll(filepath.Dir(standIn)); err != nil {
+			t.Error(err)
+		}
+		_ = os.Remove(filepath.Dir(filepath.Dir(standIn))) // fails while another cluster lives there, as it should
 	})
 	if !strings.Contains(d.banner, "database        "+standIn+"\n") {
 		t.Errorf("the banner does not say where the database lives (%s):\n%s", standIn, d.banner)

@@ -22,8 +22,8 @@ func main() {
 	stop()
 	if err != nil {
 		// Help and the bare usage have been printed already.
-		if !errors.Is(err, flag.ErrHelp) && err != errUsage {
-			fmt.Fprintln(os.Stderr, "poslink:", err)
+		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errUsage) {
+			_, _ = fmt.Fprintln(os.Stderr, "poslink:", err) // exiting non-zero says it anyway
 		}
 		os.Exit(exitCode(err))
 	}
@@ -80,15 +80,17 @@ func exitCode(err error) int {
 	return 1
 }
 
+// usage lists the commands on the way to a usage error: a failed write has
+// nowhere better to be reported.
 func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: poslink <command> [flags]   (poslink <command> -h for its flags)")
-	fmt.Fprintln(w, "\ncommands:")
+	_, _ = fmt.Fprintln(w, "usage: poslink <command> [flags]   (poslink <command> -h for its flags)")
+	_, _ = fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+		_, _ = fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
 }

@@ -32,8 +32,8 @@ func runMigrate(ctx context.Context, args []string, e env, _ io.Reader, stdout, 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "applied %d migration(s); schema at version %d\n", n, v)
-		return nil
+		_, err = fmt.Fprintf(stdout, "applied %d migration(s); schema at version %d\n", n, v)
+		return err
 	case "status":
 		st, err := db.MigrationStatus(ctx, cfg.DatabaseURL)
 		if err != nil {
@@ -44,7 +44,9 @@ func runMigrate(ctx context.Context, args []string, e env, _ io.Reader, stdout, 
 			if m.Applied {
 				state = "applied"
 			}
-			fmt.Fprintf(stdout, "%-8s %05d %s\n", state, m.Version, m.Name)
+			if _, err := fmt.Fprintf(stdout, "%-8s %05d %s\n", state, m.Version, m.Name); err != nil {
+				return err
+			}
 		}
 		return nil
 	default:

@@ -25,9 +25,10 @@ func runSim(ctx context.Context, args []string, e env, _ io.Reader, stdout, stde
 		return err
 	}
 	defer closeSandbox(sb, log)
-	fmt.Fprintln(stdout, "\nposlink simulators are running")
+	// A banner: errors dropped, as printBanner's.
+	_, _ = fmt.Fprintln(stdout, "\nposlink simulators are running")
 	printSimulators(stdout, sb.Info)
-	fmt.Fprintf(stdout, "  control         %s  %s  %s\n\nPress Ctrl-C to stop.\n\n",
+	_, _ = fmt.Fprintf(stdout, "  control         %s  %s  %s\n\nPress Ctrl-C to stop.\n\n",
 		sb.Info.Ubiregi.AdminURL, sb.Info.Smaregi.AdminURL, sb.Info.CameraCloud.AdminURL)
 	if err := writeDemoJSON(cfg.DataDir, "", sb.Info); err != nil {
 		log.Warn("write demo.json", "err", err)

@@ -86,6 +86,10 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 // Handler is the instance's HTTP handler: the portal, and /metrics.
 func (a *App) Handler() http.Handler { return a.handler }
 
+// Portal is the portal's own handler within Handler, for tests that walk
+// its routes.
+func (a *App) Portal() *portal.Server { return a.portal }
+
 // ready reports whether this instance should get traffic.
 func (a *App) ready(ctx context.Context) error {
 	if a.shuttingDown.Load() {

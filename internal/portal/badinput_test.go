@@ -266,7 +266,7 @@ func TestEveryRouteIsInTheBadInputTable(t *testing.T) {
 		known[rt.method+" "+rt.pattern] = true
 	}
 	served := map[string]bool{}
-	err := portal.WalkRoutes(e.srv.Config.Handler.(*portal.Server), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err := portal.WalkRoutes(e.portal, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		key := method + " " + route
 		if strings.HasPrefix(route, "/static/") {
 			key = "* " + route

@@ -61,6 +61,7 @@ type env struct {
 	sims     *sandbox.Sandbox
 	simClock *simclock.Clock
 	srv      *httptest.Server
+	portal   *portal.Server // the portal within srv's handler
 	actor    audit.Actor
 }
 
@@ -121,7 +122,7 @@ func newEnv(t *testing.T, configure ...func(*config.Config)) *env {
 	srv.Config.Handler = a.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{pool: pool, store: a.Tenancy, links: a.Links, ubiregi: a.Ubiregi, smaregi: a.Smaregi, sims: sims,
+	return &env{portal: a.Portal(), pool: pool, store: a.Tenancy, links: a.Links, ubiregi: a.Ubiregi, smaregi: a.Smaregi, sims: sims,
 		simClock: simClock, srv: srv, actor: audit.Actor{Label: "test"}}
 }
 

@@ -67,7 +67,7 @@ func TestHSTSAndSecureCookiesFollowTheBaseURL(t *testing.T) {
 func TestCrossSchemeOriginRefusedOnEveryStateChangingRoute(t *testing.T) {
 	fx := newBadInputFixture(t)
 	posts := map[string]bool{}
-	err := portal.WalkRoutes(fx.e.srv.Config.Handler.(*portal.Server), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err := portal.WalkRoutes(fx.e.portal, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if method == http.MethodPost && !strings.HasPrefix(route, "/static/") {
 			posts[route] = true
 		}
