@@ -75,7 +75,7 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		Demo:            opts.Demo,
 		UbiregiURL:      cfg.UbiregiURL,
 	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
-		Smaregi: svc.Smaregi, Logger: log, Ready: a.ready})
+		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Logger: log, Ready: a.ready})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", svc.MetricsHandler())
 	mux.Handle("/", a.portal)

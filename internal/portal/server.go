@@ -19,6 +19,7 @@ import (
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
+	"github.com/poslink/poslink/internal/poller"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web"
 	"github.com/poslink/poslink/web/views"
@@ -54,7 +55,10 @@ type Deps struct {
 	Links   *link.Store
 	Ubiregi *ubiregilink.Service
 	Smaregi *smaregilink.Service
-	Logger  *slog.Logger
+	// PollStatus reads how the polling of each connection stands, for the
+	// link pages and the support console.
+	PollStatus *poller.StatusReader
+	Logger     *slog.Logger
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error

@@ -43,9 +43,17 @@ func (s *Server) smaregiList(w http.ResponseWriter, r *http.Request) {
 		s.respond(w, r, err)
 		return
 	}
+	polls, err := s.pollStatuses(r, tenantID)
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
 	rows := make([]views.SmaregiLink, 0, len(links))
 	for _, l := range links {
-		rows = append(rows, s.smaregiLinkView(r, l, labels))
+		v := s.smaregiLinkView(r, l, labels)
+		st, ok := polls[l.Conn.ID]
+		v.Poll = s.pollStatusView(r, st, ok)
+		rows = append(rows, v)
 	}
 	s.render(w, r, http.StatusOK, views.SmaregiList(s.page(r, "smaregi.title"), rows))
 }

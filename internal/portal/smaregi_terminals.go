@@ -73,12 +73,19 @@ func (s *Server) renderSmaregiTerminals(w http.ResponseWriter, r *http.Request, 
 		s.respond(w, r, err)
 		return
 	}
+	polls, err := s.pollStatuses(r, tenantID)
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
 	lang := langOf(r.Context())
 	v := views.SmaregiTerminals{
 		Link:   s.smaregiLinkView(r, smaregilink.Link{Conn: ts.Conn, Phase: ts.Phase}, nil),
 		Source: string(ts.Source), Bind: bind, Typed: typed,
 		Cameras: smaregiCameraChoices(lang, cams, ts.Rows, s.deps.Tenancy.Today()),
 	}
+	st, ok := polls[ts.Conn.ID]
+	v.Link.Poll = s.pollStatusView(r, st, ok)
 	if ts.Problem != nil {
 		// Why Smaregi could not list the registers; the page is shown
 		// anyway, without the message twice when a refused form says it.

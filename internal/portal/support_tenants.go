@@ -1,10 +1,12 @@
 package portal
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 
 	"github.com/poslink/poslink/internal/httpx"
+	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
 )
@@ -119,6 +121,10 @@ func (s *Server) renderTenantDetail(w http.ResponseWriter, r *http.Request, stat
 	for _, c := range cams {
 		d.Cameras = append(d.Cameras, s.cameraRow(c))
 	}
+	if d.Links, err = s.tenantLinkRows(r, t.ID); err != nil {
+		s.respond(w, r, err)
+		return
+	}
 	s.render(w, r, status, views.SupportTenant(s.page(r, "support.tenant.title", t.Name), d))
 }
 
@@ -127,4 +133,26 @@ func supportFormOr(f *views.Form, fallback views.Form) views.Form {
 		return *f
 	}
 	return fallback
+}
+
+// tenantLinkRows are the tenant's POS links, Ubiregi's first, each with how
+// the polling of its sales stands.
+func (s *Server) tenantLinkRows(r *http.Request, tenantID int64) ([]views.TenantLinkRow, error) {
+	polls, err := s.pollStatuses(r, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var rows []views.TenantLinkRow
+	for _, p := range []link.Provider{link.Ubiregi, link.Smaregi} {
+		conns, err := s.deps.Links.Connections(r.Context(), tenantID, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range conns {
+			st, ok := polls[c.ID]
+			rows = append(rows, views.TenantLinkRow{Provider: text(r, "support.links."+string(p)), Account: c.ExternalID,
+				Name: cmp.Or(c.Name, c.Memo), Poll: s.pollStatusView(r, st, ok)})
+		}
+	}
+	return rows, nil
 }

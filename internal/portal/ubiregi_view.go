@@ -30,6 +30,11 @@ func (s *Server) renderUbiregi(w http.ResponseWriter, r *http.Request, status in
 		s.respond(w, r, err)
 		return
 	}
+	polls, err := s.pollStatuses(r, tenantID)
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
 	p := s.page(r, "ubiregi.title")
 	v := views.UbiregiSettings{Cameras: make([]views.UbiregiCameraOption, len(usable))}
 	for i, c := range usable {
@@ -39,6 +44,8 @@ func (s *Server) renderUbiregi(w http.ResponseWriter, r *http.Request, status in
 	rowError := false
 	for _, a := range accts {
 		va := s.ubiregiAccountView(r, a, labels)
+		st, ok := polls[a.Connection.ID]
+		va.Poll = s.pollStatusView(r, st, ok)
 		if ref != nil && ref.connID == a.Connection.ID && ref.terminal != "" {
 			for i := range va.Rows {
 				if va.Rows[i].Key == ref.terminal && va.Rows[i].Listed {

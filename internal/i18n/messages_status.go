@@ -1,0 +1,53 @@
+package i18n
+
+// How the polling of a connection's sales stands, as the link pages and the
+// support console show it (the states' own words are the poller's).
+var jaStatus = map[string]string{
+	"linkstatus.label":       "取引の取得",
+	"linkstatus.last_ok":     "最終取得",
+	"linkstatus.next":        "次回取得",
+	"linkstatus.today":       "本日の取引",
+	"linkstatus.count":       "%d 件",
+	"linkstatus.waiting":     "取得待ち",
+	"linkstatus.none_yet":    "まだありません",
+	"linkstatus.soon":        "まもなく",
+	"linkstatus.stopped":     "停止中",
+	"linkstatus.unbound":     "なし（カメラに連携された端末がありません）",
+	"linkstatus.error":       "最後のエラー（%s）：%s",
+	"linkstatus.resolved":    "その後の取得は成功しています。",
+	"linkstatus.failures":    "連続 %d 回失敗",
+	"support.links.title":    "POS連携",
+	"support.links.provider": "サービス",
+	"support.links.account":  "契約ID / アカウント",
+	"support.links.name":     "名前",
+	"support.links.state":    "状態",
+	"support.links.error":    "最後のエラー",
+	"support.links.empty":    "POS連携はありません。",
+	"support.links.ubiregi":  "Ubiregi",
+	"support.links.smaregi":  "スマレジ",
+}
+
+var enStatus = map[string]string{
+	"linkstatus.label":       "Transaction fetching",
+	"linkstatus.last_ok":     "Last fetched",
+	"linkstatus.next":        "Next fetch",
+	"linkstatus.today":       "Today's transactions",
+	"linkstatus.count":       "%d",
+	"linkstatus.waiting":     "Waiting for the first fetch",
+	"linkstatus.none_yet":    "None yet",
+	"linkstatus.soon":        "Soon",
+	"linkstatus.stopped":     "Stopped",
+	"linkstatus.unbound":     "None (no terminal is linked to a camera)",
+	"linkstatus.error":       "Last error (%s): %s",
+	"linkstatus.resolved":    "Fetching has succeeded since.",
+	"linkstatus.failures":    "%d failures in a row",
+	"support.links.title":    "POS links",
+	"support.links.provider": "Service",
+	"support.links.account":  "Contract ID / account",
+	"support.links.name":     "Name",
+	"support.links.state":    "State",
+	"support.links.error":    "Last error",
+	"support.links.empty":    "No POS links.",
+	"support.links.ubiregi":  "Ubiregi",
+	"support.links.smaregi":  "Smaregi",
+}
