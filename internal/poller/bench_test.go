@@ -120,10 +120,10 @@ func BenchmarkPollerLoad(b *testing.B) {
 
 	for _, instances := range []int{1, 2} {
 		r := measureLoad(b, f, ids, instances, interval, intervals)
-		b.Logf("%d instance(s): polled each interval %s; freshness p50 %.1f s, p99 %.1f s (%d sales); "+
+		b.Logf("%d instance(s): polled every interval %s (p99 gap between polls %v); freshness p50 %.1f s, p99 %.1f s (%d sales); "+
 			"CPU %.2f cores (feed simulation %.2f of it), PostgreSQL %.2f cores; RSS %d MiB (peak %d MiB); backlog %s; "+
 			"first value of a new link %v, its 72 h in %v",
-			instances, r.shares, r.p50, r.p99, r.sales, r.cpu, r.feedCPU, r.dbCPU, r.rss>>20, r.peakRSS>>20, r.backlog,
+			instances, r.shares, r.gapP99.Round(100*time.Millisecond), r.p50, r.p99, r.sales, r.cpu, r.feedCPU, r.dbCPU, r.rss>>20, r.peakRSS>>20, r.backlog,
 			r.firstValue.Round(10*time.Millisecond), r.backfilled.Round(10*time.Millisecond))
 		b.ReportMetric(r.p99, fmt.Sprintf("p99-s/%dinst", instances))
 	}
@@ -173,6 +173,7 @@ func seedLoad(b *testing.B, f *fixture, n int) []int64 {
 // loadResult is what one measured run found.
 type loadResult struct {
 	shares                 string
+	gapP99                 time.Duration
 	p50, p99               float64
 	sales                  int
 	cpu, feedCPU, dbCPU    float64
@@ -207,7 +208,6 @@ func measureLoad(b *testing.B, f *fixture, ids []int64, instances int, interval 
 	waitForLong(b, 5*interval, func() bool {
 		return f.count(b, `SELECT count(*) FROM poll_states WHERE connection_id = ANY($1) AND last_ok_at >= $2`, ids, warm) == len(ids)
 	})
-	f.fake.resetCalls()
 	start := time.Now()
 	cpu0, db0, feed0 := cpuTime(), postgresCPU(), f.fake.computeTime()
 	var backlog []string
@@ -227,27 +227,11 @@ func measureLoad(b *testing.B, f *fixture, ids []int64, instances int, interval 
 	res := loadResult{cpu: cpu.Seconds() / wall.Seconds(), dbCPU: db.Seconds() / wall.Seconds(),
 		feedCPU: feed.Seconds() / wall.Seconds(), backlog: strings.Join(backlog, ", ")}
 	res.rss, res.peakRSS = memory()
-	// The share of connections polled in each interval.
-	polled := make([]map[int64]bool, intervals)
-	for i := range polled {
-		polled[i] = map[int64]bool{}
-	}
-	for _, c := range f.fake.callsSince(start) {
-		if k := int(c.at.Sub(start) / interval); k < intervals && c.err == nil && c.op == "changes" {
-			polled[k][c.connID] = true
-		}
-	}
-	var shares []string
-	for _, p := range polled {
-		n := 0
-		for _, id := range ids {
-			if p[id] {
-				n++
-			}
-		}
-		shares = append(shares, fmt.Sprintf("%.1f %%", 100*float64(n)/float64(len(ids))))
-	}
-	res.shares = strings.Join(shares, ", ")
+	// The share of connections polled every interval: no gap between two
+	// polls (or from the last one to the end) longer than the interval and
+	// the claim loop's granularity.
+	res.shares, res.gapP99 = pollGaps(f.fake.callsSince(start.Add(-2*interval)), ids, start, start.Add(wall),
+		interval+2*time.Second)
 	// Freshness of the sales made during the measurement.
 	must(b, f.pool.QueryRow(f.ctx, `SELECT count(*),
 		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - sold_at)), 0),
@@ -359,11 +343,35 @@ func postgresCPU() time.Duration {
 	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
-// resetCalls forgets the calls so far.
-func (f *fakeFeeds) resetCalls() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = slices.Clip(f.calls[:0])
+// pollGaps says which share of the connections was polled (a successful
+// changes call) with no gap longer than limit within [from, to), and the
+// 99th percentile of the gaps.
+func pollGaps(calls []fakeCall, ids []int64, from, to time.Time, limit time.Duration) (string, time.Duration) {
+	last := map[int64]time.Time{}
+	worst := map[int64]time.Duration{}
+	var gaps []time.Duration
+	for _, c := range calls {
+		if c.op != "changes" || c.err != nil {
+			continue
+		}
+		if prev, ok := last[c.connID]; ok && c.at.After(from) {
+			gaps = append(gaps, c.at.Sub(prev))
+			worst[c.connID] = max(worst[c.connID], c.at.Sub(prev))
+		}
+		last[c.connID] = c.at
+	}
+	ok := 0
+	for _, id := range ids {
+		if worst[id] <= limit && !last[id].IsZero() && to.Sub(last[id]) <= limit {
+			ok++
+		}
+	}
+	slices.Sort(gaps)
+	var p99 time.Duration
+	if len(gaps) > 0 {
+		p99 = gaps[len(gaps)*99/100]
+	}
+	return fmt.Sprintf("%.1f %%", 100*float64(ok)/float64(len(ids))), p99
 }
 
 // callsSince lists the calls made from t on.
