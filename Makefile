@@ -42,9 +42,9 @@ lint:
 deps:
 	@bash .ci/install-deps
 
-## bench: Go benchmarks with their figures
+## bench: Go benchmarks with their figures (the poller's load run takes about 15 minutes; docs/benchmarks.md)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
 
 ## clean: remove the binary (keeps ./var, the demo's data)
 clean:

@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -111,19 +113,18 @@ func BenchmarkPollerLoad(b *testing.B) {
 	const interval = time.Minute
 	pool := dbtest.New(b)
 	f := fixtureOn(b, pool, time.Now)
-	f.fake.shift = lunchtime(time.Now())
-	f.fake.latency, f.fake.jitter = 50*time.Millisecond, 20*time.Millisecond
+	var src loadSource = newFakeSource(f)
 	setupStart := time.Now()
-	ids := seedLoad(b, f, connections)
+	ids := src.seed(b, f, connections)
 	b.Logf("%d connections with %d bound registers set up in %v (GOMAXPROCS %d)", connections, 2*connections,
 		time.Since(setupStart).Round(time.Second), runtime.GOMAXPROCS(0))
 
 	for _, instances := range []int{1, 2} {
-		r := measureLoad(b, f, ids, instances, interval, intervals)
-		b.Logf("%d instance(s): polled each interval %s; freshness p50 %.1f s, p99 %.1f s (%d sales); "+
+		r := measureLoad(b, f, src, ids, instances, interval, intervals)
+		b.Logf("%d instance(s): polled every interval %s (p99 gap between polls %v); freshness p50 %.1f s, p99 %.1f s (%d sales); "+
 			"CPU %.2f cores (feed simulation %.2f of it), PostgreSQL %.2f cores; RSS %d MiB (peak %d MiB); backlog %s; "+
 			"first value of a new link %v, its 72 h in %v",
-			instances, r.shares, r.p50, r.p99, r.sales, r.cpu, r.feedCPU, r.dbCPU, r.rss>>20, r.peakRSS>>20, r.backlog,
+			instances, r.shares, r.gapP99.Round(100*time.Millisecond), r.p50, r.p99, r.sales, r.cpu, r.feedCPU, r.dbCPU, r.rss>>20, r.peakRSS>>20, r.backlog,
 			r.firstValue.Round(10*time.Millisecond), r.backfilled.Round(10*time.Millisecond))
 		b.ReportMetric(r.p99, fmt.Sprintf("p99-s/%dinst", instances))
 	}
@@ -136,10 +137,45 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// seedLoad makes n connections of 100 tenants with a camera each, two
-// registers of each bound, all due now and continuing from now (no
-// backfill: the load is the minute polls).
-func seedLoad(b *testing.B, f *fixture, n int) []int64 {
+// loadSource is what the load benchmark polls: the connections it sets up
+// and the feeds that read them. fakeSource uses the fake feeds; a source
+// over the simulators and the providers' own feeds takes its place the
+// same way (docs/benchmarks.md).
+type loadSource interface {
+	// seed sets up n connections, two registers of each bound, due now and
+	// continuing from now (the load is the minute polls, not backfills),
+	// and returns their IDs.
+	seed(b *testing.B, f *fixture, n int) []int64
+	feeds() Feeds
+	// newLink links a new account with two registers and binds them.
+	newLink(b *testing.B, f *fixture) int64
+	// simulated is the time spent simulating the providers in this
+	// process so far, zero when they run elsewhere.
+	simulated() time.Duration
+}
+
+// fakeSource is the fake feeds at lunchtime, answering in 50 ± 20 ms.
+type fakeSource struct{ f *fakeFeeds }
+
+func newFakeSource(f *fixture) fakeSource {
+	f.fake.shift = lunchtime(time.Now())
+	f.fake.latency, f.fake.jitter = 50*time.Millisecond, 20*time.Millisecond
+	return fakeSource{f.fake}
+}
+
+func (s fakeSource) feeds() Feeds             { return s.f.feeds() }
+func (s fakeSource) simulated() time.Duration { return s.f.computeTime() }
+
+func (s fakeSource) newLink(b *testing.B, f *fixture) int64 {
+	conn := f.connect(b, link.Smaregi, fmt.Sprintf("new%d", time.Now().UnixNano()), uint64(time.Now().UnixNano()), "1:1", "1:2")
+	f.bind(b, conn.ID, "1:1", f.camA.ID)
+	f.bind(b, conn.ID, "1:2", f.camA.ID)
+	return conn.ID
+}
+
+// seed makes n connections of 100 tenants with a camera each, straight in
+// the database (the fake feeds need no credentials).
+func (s fakeSource) seed(b *testing.B, f *fixture, n int) []int64 {
 	ctx := f.ctx
 	_, err := f.pool.Exec(ctx, `
 		INSERT INTO tenants (name) SELECT 'bench ' || g FROM generate_series(1, 100) g;
@@ -173,6 +209,7 @@ func seedLoad(b *testing.B, f *fixture, n int) []int64 {
 // loadResult is what one measured run found.
 type loadResult struct {
 	shares                 string
+	gapP99                 time.Duration
 	p50, p99               float64
 	sales                  int
 	cpu, feedCPU, dbCPU    float64
@@ -184,7 +221,9 @@ type loadResult struct {
 // measureLoad runs instances pollers until every connection was polled
 // once (warm-up), then measures for intervals, binding a new link on the
 // way.
-func measureLoad(b *testing.B, f *fixture, ids []int64, instances int, interval time.Duration, intervals int) loadResult {
+func measureLoad(b *testing.B, f *fixture, src loadSource, ids []int64, instances int, interval time.Duration, intervals int) loadResult {
+	rec := &pollRecorder{}
+	feeds := rec.wrap(src.feeds())
 	var runs []*running
 	var pools []*pgxpool.Pool
 	for range instances {
@@ -192,7 +231,7 @@ func measureLoad(b *testing.B, f *fixture, ids []int64, instances int, interval 
 		must(b, err)
 		pools = append(pools, pool)
 		cfg := Config{Interval: interval, Backfill: DefaultBackfill, BacklogEvery: 5 * time.Second}
-		runs = append(runs, startOn(b, pool, f.fake.feeds(), f.links, cfg))
+		runs = append(runs, startOn(b, pool, feeds, f.links, cfg))
 	}
 	defer func() {
 		for _, r := range runs {
@@ -207,15 +246,14 @@ func measureLoad(b *testing.B, f *fixture, ids []int64, instances int, interval 
 	waitForLong(b, 5*interval, func() bool {
 		return f.count(b, `SELECT count(*) FROM poll_states WHERE connection_id = ANY($1) AND last_ok_at >= $2`, ids, warm) == len(ids)
 	})
-	f.fake.resetCalls()
 	start := time.Now()
-	cpu0, db0, feed0 := cpuTime(), postgresCPU(), f.fake.computeTime()
+	cpu0, db0, feed0 := cpuTime(), postgresCPU(f.pool), src.simulated()
 	var backlog []string
 	// A new link, bound during the load: its first value and its 72 hours.
 	first, full := make(chan time.Duration, 1), make(chan time.Duration, 1)
 	go func() {
 		time.Sleep(interval / 3)
-		newLinkTimes(b, f, first, full)
+		newLinkTimes(b, f, src, first, full)
 	}()
 	for range intervals {
 		time.Sleep(interval)
@@ -223,31 +261,15 @@ func measureLoad(b *testing.B, f *fixture, ids []int64, instances int, interval 
 		backlog = append(backlog, fmt.Sprintf("%.0f (%.0f s)", n, age))
 	}
 	wall := time.Since(start)
-	cpu, db, feed := cpuTime()-cpu0, postgresCPU()-db0, f.fake.computeTime()-feed0
+	cpu, db, feed := cpuTime()-cpu0, postgresCPU(f.pool)-db0, src.simulated()-feed0
 	res := loadResult{cpu: cpu.Seconds() / wall.Seconds(), dbCPU: db.Seconds() / wall.Seconds(),
 		feedCPU: feed.Seconds() / wall.Seconds(), backlog: strings.Join(backlog, ", ")}
 	res.rss, res.peakRSS = memory()
-	// The share of connections polled in each interval.
-	polled := make([]map[int64]bool, intervals)
-	for i := range polled {
-		polled[i] = map[int64]bool{}
-	}
-	for _, c := range f.fake.callsSince(start) {
-		if k := int(c.at.Sub(start) / interval); k < intervals && c.err == nil && c.op == "changes" {
-			polled[k][c.connID] = true
-		}
-	}
-	var shares []string
-	for _, p := range polled {
-		n := 0
-		for _, id := range ids {
-			if p[id] {
-				n++
-			}
-		}
-		shares = append(shares, fmt.Sprintf("%.1f %%", 100*float64(n)/float64(len(ids))))
-	}
-	res.shares = strings.Join(shares, ", ")
+	// The share of connections polled every interval: no gap between two
+	// polls (or from the last one to the end) longer than the interval and
+	// the claim loop's granularity.
+	res.shares, res.gapP99 = pollGaps(rec.since(start.Add(-2*interval)), ids, start, start.Add(wall),
+		interval+2*time.Second)
 	// Freshness of the sales made during the measurement.
 	must(b, f.pool.QueryRow(f.ctx, `SELECT count(*),
 		coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM received_at - sold_at)), 0),
@@ -264,23 +286,20 @@ func measureLoad(b *testing.B, f *fixture, ids []int64, instances int, interval 
 }
 
 // newLinkTimes links a new account with two registers, binds them and
-// reports when its first transaction and then its last 72 hours are
-// stored.
-func newLinkTimes(b *testing.B, f *fixture, first, full chan<- time.Duration) {
-	ext := fmt.Sprintf("new%d", time.Now().UnixNano())
-	conn := f.connect(b, link.Smaregi, ext, uint64(time.Now().UnixNano()), "1:1", "1:2")
+// reports when its first transaction is stored, and when the first poll
+// that fetched everything (not requeued for more) ended.
+func newLinkTimes(b *testing.B, f *fixture, src loadSource, first, full chan<- time.Duration) {
 	bound := time.Now()
-	f.bind(b, conn.ID, "1:1", f.camA.ID)
-	f.bind(b, conn.ID, "1:2", f.camA.ID)
+	connID := src.newLink(b, f)
 	sent := false
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
-		n := f.count(b, `SELECT count(*) FROM pos_transactions WHERE connection_id = $1 AND camera_id IS NOT NULL`, conn.ID)
+		n := f.count(b, `SELECT count(*) FROM pos_transactions WHERE connection_id = $1 AND camera_id IS NOT NULL`, connID)
 		if n > 0 && !sent {
 			first <- time.Since(bound)
 			sent = true
 		}
-		if n > 0 && f.count(b, `SELECT count(*) FROM poll_states WHERE connection_id = $1 AND last_ok_at IS NOT NULL`, conn.ID) == 1 {
+		if n > 0 && f.count(b, `SELECT count(*) FROM poll_states WHERE connection_id = $1 AND due_at > last_ok_at`, connID) == 1 {
 			full <- time.Since(bound)
 			return
 		}
@@ -335,48 +354,129 @@ func memory() (rss, peak int64) {
 	return rss, peak
 }
 
-// postgresCPU is the CPU time of every PostgreSQL process on the machine.
-func postgresCPU() time.Duration {
+// postgresCPU is the CPU time of the database server's processes so far:
+// the postmaster of the pool's server and its children (the backends,
+// which the benchmark's pools keep open while it measures).
+func postgresCPU(pool *pgxpool.Pool) time.Duration {
+	var backend int
+	if err := pool.QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&backend); err != nil {
+		return 0
+	}
+	postmaster, _, _ := procStat(backend)
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	var ticks int64
+	var total time.Duration
 	for _, p := range stats {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < 0 || s[open+1:end] != "postgres" {
-			continue
-		}
-		fields := strings.Fields(s[end+1:])
-		if len(fields) > 12 {
-			ut, _ := strconv.ParseInt(fields[11], 10, 64)
-			st, _ := strconv.ParseInt(fields[12], 10, 64)
-			ticks += ut + st
+		pid, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(p, "/proc/"), "/stat"))
+		ppid, cpu, ok := procStat(pid)
+		if ok && (pid == postmaster || ppid == postmaster) {
+			total += cpu
 		}
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return total
 }
 
-// resetCalls forgets the calls so far.
-func (f *fakeFeeds) resetCalls() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = slices.Clip(f.calls[:0])
+// procStat reads a process's parent and CPU time from /proc.
+func procStat(pid int) (ppid int, cpu time.Duration, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, false
+	}
+	s := string(b)
+	end := strings.LastIndexByte(s, ')')
+	if end < 0 {
+		return 0, 0, false
+	}
+	fields := strings.Fields(s[end+1:])
+	if len(fields) < 13 {
+		return 0, 0, false
+	}
+	ppid, _ = strconv.Atoi(fields[1])
+	ut, _ := strconv.ParseInt(fields[11], 10, 64)
+	st, _ := strconv.ParseInt(fields[12], 10, 64)
+	return ppid, time.Duration(ut+st) * 10 * time.Millisecond, true // USER_HZ is 100 on Linux
 }
 
-// callsSince lists the calls made from t on.
-func (f *fakeFeeds) callsSince(t time.Time) []fakeCall {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []fakeCall
-	for _, c := range f.calls {
+// pollRecorder notes every successful request for changes, whichever
+// feeds answer it.
+type pollRecorder struct {
+	mu    sync.Mutex
+	calls []polled
+}
+
+type polled struct {
+	connID int64
+	at     time.Time
+}
+
+func (r *pollRecorder) wrap(feeds Feeds) Feeds {
+	out := Feeds{}
+	for p, open := range feeds {
+		out[p] = func(ctx context.Context, tenantID, connID int64) (pos.Feed, error) {
+			feed, err := open(ctx, tenantID, connID)
+			if err != nil {
+				return nil, err
+			}
+			return recordedFeed{feed, r, connID}, nil
+		}
+	}
+	return out
+}
+
+// since lists the requests from t on, in order.
+func (r *pollRecorder) since(t time.Time) []polled {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []polled
+	for _, c := range r.calls {
 		if !c.at.Before(t) {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+type recordedFeed struct {
+	pos.Feed
+	r      *pollRecorder
+	connID int64
+}
+
+func (f recordedFeed) Changes(ctx context.Context, cursor string, since time.Time) (pos.Page, error) {
+	p, err := f.Feed.Changes(ctx, cursor, since)
+	if err == nil {
+		f.r.mu.Lock()
+		f.r.calls = append(f.r.calls, polled{f.connID, time.Now()})
+		f.r.mu.Unlock()
+	}
+	return p, err
+}
+
+// pollGaps says which share of the connections was polled with no gap
+// longer than limit within [from, to), and the 99th percentile of the
+// gaps.
+func pollGaps(calls []polled, ids []int64, from, to time.Time, limit time.Duration) (string, time.Duration) {
+	last := map[int64]time.Time{}
+	worst := map[int64]time.Duration{}
+	var gaps []time.Duration
+	for _, c := range calls {
+		if prev, ok := last[c.connID]; ok && c.at.After(from) {
+			gaps = append(gaps, c.at.Sub(prev))
+			worst[c.connID] = max(worst[c.connID], c.at.Sub(prev))
+		}
+		last[c.connID] = c.at
+	}
+	ok := 0
+	for _, id := range ids {
+		if worst[id] <= limit && !last[id].IsZero() && to.Sub(last[id]) <= limit {
+			ok++
+		}
+	}
+	slices.Sort(gaps)
+	var p99 time.Duration
+	if len(gaps) > 0 {
+		p99 = gaps[len(gaps)*99/100]
+	}
+	return fmt.Sprintf("%.1f %%", 100*float64(ok)/float64(len(ids))), p99
 }
 
 // computeTime is how long the fake feeds spent computing answers.

@@ -135,7 +135,12 @@ func TestCrashAtAnyPointStoresEachTransactionOnce(t *testing.T) {
 				got := f.stored(t, conn.ID)
 				return got["deleted"].kind == "delete" && got["edited"].total == 1200 && f.caughtUpExcept(t, conn.ID, now, "deleted")
 			}
-			waitFor(t, "the restarted poller", done)
+			waitOr(t, "the restarted poller", done, func() string {
+				var state string
+				_ = f.pool.QueryRow(f.ctx, `SELECT row_to_json(s)::text FROM poll_states s`).Scan(&state)
+				return fmt.Sprintf("(poll state %s; %d stored, %d expected; calls %d)", state, len(f.stored(t, conn.ID)),
+					len(f.fake.expected(conn.ID, now)), len(f.fake.callsOf(conn.ID, "")))
+			})
 			revs := map[string][]revision{"edited": {{1, "delivery", "payment", 1000}}, "deleted": {{1, "vanished", "payment", 700}}}
 			for id, want := range revs {
 				if got := f.revisions(t, conn.ID, id); fmt.Sprint(got) != fmt.Sprint(want) {

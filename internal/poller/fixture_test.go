@@ -134,10 +134,16 @@ func startOn(t testing.TB, pool *pgxpool.Pool, feeds Feeds, links *link.Store, c
 // waitFor polls cond until it holds, failing the test after a minute.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
+	waitOr(t, what, cond, func() string { return "" })
+}
+
+// waitOr is waitFor saying what explain says when it times out.
+func waitOr(t testing.TB, what string, cond func() bool, explain func() string) {
+	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s %s", what, explain())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

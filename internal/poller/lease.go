@@ -91,24 +91,20 @@ func (s *store) release(ctx context.Context, l *lease) error {
 }
 
 // failSQL ends a failed poll: the lease is released, the failure counted
-// ($4: 0 or 1) and the connection due after $6 ms — or never ($5, stop)
-// until new credentials or a binding make it due again. A change made while
-// the poll ran (kicked) makes it due at once instead.
+// and the connection due after $5 ms — or never ($4, stop) until new
+// credentials or a binding make it due again. A change made while the poll
+// ran (kicked) makes it due at once instead.
 const failSQL = `
 UPDATE poll_states
-SET lease_owner = NULL, lease_until = NULL, failures = failures + $4,
-    due_at = CASE WHEN kicked THEN now() WHEN $5 THEN 'infinity' ELSE now() + $6 * interval '1 millisecond' END,
-    stopped_at = CASE WHEN $5 AND NOT kicked THEN now() END,
-    last_attempt_at = now(), last_error = $7, last_error_at = now()
+SET lease_owner = NULL, lease_until = NULL, failures = failures + 1,
+    due_at = CASE WHEN kicked THEN now() WHEN $4 THEN 'infinity' ELSE now() + $5 * interval '1 millisecond' END,
+    stopped_at = CASE WHEN $4 AND NOT kicked THEN now() END,
+    last_attempt_at = now(), last_error = $6, last_error_at = now()
 WHERE ` + fenced
 
 // fail records a failed poll and when to try again.
 func (s *store) fail(ctx context.Context, l *lease, v verdict, lastError []byte) error {
-	counted := 0
-	if v.counts {
-		counted = 1
-	}
-	tag, err := s.pool.Exec(ctx, failSQL, l.connID, s.owner, l.fence, counted, v.stop, v.delay.Milliseconds(), lastError)
+	tag, err := s.pool.Exec(ctx, failSQL, l.connID, s.owner, l.fence, v.stop, v.delay.Milliseconds(), lastError)
 	if err != nil {
 		return fmt.Errorf("record failed poll: %w", err)
 	}

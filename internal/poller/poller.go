@@ -49,8 +49,18 @@ func (p *Poller) Run(ctx context.Context) error {
 	if len(p.providers) == 0 {
 		return fmt.Errorf("poller: no provider feeds")
 	}
-	if err := p.saveSettings(ctx); err != nil {
-		return err
+	for {
+		err := p.saveSettings(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		p.log.Warn("poller waits for the database", "err", err)
+		if !sleep(ctx, p.cfg.BackoffBase) {
+			return nil
+		}
 	}
 	p.log.Info("poller started", "providers", p.providers, "interval", p.cfg.Interval,
 		"concurrency", p.cfg.Concurrency, "backfill", p.cfg.Backfill)
@@ -63,7 +73,8 @@ func (p *Poller) Run(ctx context.Context) error {
 }
 
 // saveSettings tells the database's binding periods how far a first
-// binding reaches back.
+// binding reaches back. Until it is saved (the database is away at the
+// start), nothing is polled.
 func (p *Poller) saveSettings(ctx context.Context) error {
 	_, err := p.store.pool.Exec(ctx, `UPDATE poll_settings SET backfill = $1 * interval '1 millisecond'
 		WHERE backfill <> $1 * interval '1 millisecond'`, p.cfg.Backfill.Milliseconds())
@@ -86,7 +97,12 @@ func (p *Poller) claimLoop(ctx context.Context, wg *sync.WaitGroup) {
 		if free > 0 {
 			leases, err := p.store.claim(ctx, free, p.providers, p.cfg.ReconcileEvery)
 			if err != nil && ctx.Err() == nil {
-				p.log.Warn("claim", "err", err)
+				// The database is away: no claims, and one line per wait.
+				p.log.Warn("claim due connections", "err", err, "retry_in", p.cfg.BackoffBase)
+				if !sleep(ctx, p.cfg.BackoffBase) {
+					return
+				}
+				continue
 			}
 			for _, l := range leases {
 				slots <- struct{}{}
@@ -116,6 +132,18 @@ func (p *Poller) claimLoop(ctx context.Context, wg *sync.WaitGroup) {
 		case <-wake:
 		case <-idle.C:
 		}
+	}
+}
+
+// sleep waits for d; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -18,8 +18,6 @@ type verdict struct {
 	stop bool
 	// delay: when to try again, unless stopped.
 	delay time.Duration
-	// counts toward the backoff (and toward showing エラー).
-	counts bool
 	// reauth: the owner must consent at Ubiregi again (要再認証).
 	reauth bool
 }
@@ -38,29 +36,30 @@ const (
 	outcomeAbandoned   = "abandoned"
 )
 
-// judge decides what a failed poll of l means. failures is how many failed
-// in a row before it.
+// judge decides what a failed poll of l means. Every failure counts toward
+// the backoff (and toward showing エラー); a 429 too, so that a provider
+// answering nothing but 429 is asked less and less often.
 func (p *Poller) judge(l *lease, err error) verdict {
 	back := backoff(l.failures+1, p.cfg.BackoffBase, p.cfg.BackoffMax)
 	e, ok := pos.AsError(err)
 	if !ok {
 		// Ours (the database, a bug): try again later like an outage.
-		return verdict{outcome: outcomeError, delay: back, counts: true}
+		return verdict{outcome: outcomeError, delay: back}
 	}
 	switch e.Class {
 	case pos.RateLimited:
-		return verdict{outcome: outcomeRateLimited, delay: max(e.RetryAfter, back), counts: true}
+		return verdict{outcome: outcomeRateLimited, delay: max(e.RetryAfter, back)}
 	case pos.TokenRefused, pos.CredentialsRefused:
 		// A token refused twice in a row is refused credentials: a new
 		// token from them did not help.
 		reauth := l.provider == link.Ubiregi && (e.Class == pos.TokenRefused || e.Reason == ubiregi.ReasonInvalidGrant)
-		return verdict{outcome: outcomeRefused, stop: true, counts: true, reauth: reauth}
+		return verdict{outcome: outcomeRefused, stop: true, reauth: reauth}
 	case pos.NotFound:
-		return verdict{outcome: outcomeNotFound, stop: true, counts: true}
+		return verdict{outcome: outcomeNotFound, stop: true}
 	case pos.Malformed:
-		return verdict{outcome: outcomeMalformed, delay: back, counts: true}
+		return verdict{outcome: outcomeMalformed, delay: back}
 	}
-	return verdict{outcome: outcomeUnavailable, delay: back, counts: true}
+	return verdict{outcome: outcomeUnavailable, delay: back}
 }
 
 // storedError is a poll's failure as the poll state keeps it: the
