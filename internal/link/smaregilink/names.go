@@ -2,21 +2,8 @@ package smaregilink
 
 import (
 	"context"
-	"time"
 
 	"github.com/poslink/poslink/internal/link"
-)
-
-// namesInterval is how often each link's names are checked with Smaregi:
-// hourly, so that a renamed or removed register shows within the hour;
-// each check is two requests against the contract's rate limit.
-const namesInterval = time.Hour
-
-// Bounds of one pass of RefreshNames, which shares the maintenance loop
-// with other work: links visited, and time spent.
-const (
-	namesPerPass   = 50
-	namesPassLimit = time.Minute
 )
 
 // RefreshNames is background work: it asks Smaregi for the stores and
@@ -31,27 +18,7 @@ const (
 // writes nothing). Safe on every instance: each link is claimed by one. It
 // returns how many bindings it renamed; failures are logged.
 func (s *Service) RefreshNames(ctx context.Context) int {
-	ctx, cancel := context.WithTimeout(ctx, namesPassLimit)
-	defer cancel()
-	renamed := 0
-	for range namesPerPass {
-		c, ok, err := s.links.NextForNames(ctx, link.Smaregi, namesInterval)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.WarnContext(ctx, "smaregi: refresh names", "err", err)
-			}
-			return renamed
-		}
-		if !ok {
-			return renamed
-		}
-		n, err := s.refreshNamesOf(ctx, c)
-		if err != nil && ctx.Err() == nil {
-			s.log.WarnContext(ctx, "smaregi: refresh names", "connection_id", c.ID, "contract_id", c.ExternalID, "err", err)
-		}
-		renamed += n
-	}
-	return renamed
+	return s.links.RefreshNamesPass(ctx, link.Smaregi, s.log, s.refreshNamesOf, nil)
 }
 
 // refreshNamesOf checks one link's names, as the terminal page lists them.

@@ -3,22 +3,9 @@ package ubiregilink
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/pos/ubiregi"
-)
-
-// namesInterval is how often each link's device names are checked with
-// Ubiregi: hourly, so that a renamed or removed register shows within the
-// hour.
-const namesInterval = time.Hour
-
-// Bounds of one pass of RefreshNames, which shares the maintenance loop
-// with other work: links visited, and time spent.
-const (
-	namesPerPass   = 50
-	namesPassLimit = time.Minute
 )
 
 // RefreshNames is background work, the Ubiregi twin of smaregilink's: it
@@ -30,27 +17,8 @@ const (
 // Safe on every instance: each link is claimed by one. It returns how many
 // bindings it changed; failures are logged.
 func (s *Service) RefreshNames(ctx context.Context) int {
-	ctx, cancel := context.WithTimeout(ctx, namesPassLimit)
-	defer cancel()
-	changed := 0
-	for range namesPerPass {
-		c, ok, err := s.links.NextForNames(ctx, link.Ubiregi, namesInterval)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.WarnContext(ctx, "ubiregi: refresh names", "err", err)
-			}
-			return changed
-		}
-		if !ok {
-			return changed
-		}
-		n, err := s.refreshNamesOf(ctx, c)
-		if err != nil && !errors.Is(err, ErrReauthRequired) && ctx.Err() == nil {
-			s.log.WarnContext(ctx, "ubiregi: refresh names", "connection_id", c.ID, "account_id", c.ExternalID, "err", err)
-		}
-		changed += n
-	}
-	return changed
+	return s.links.RefreshNamesPass(ctx, link.Ubiregi, s.log, s.refreshNamesOf,
+		func(err error) bool { return errors.Is(err, ErrReauthRequired) })
 }
 
 // refreshNamesOf checks one link's devices against its bindings.
