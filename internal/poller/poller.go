@@ -54,12 +54,11 @@ func (p *Poller) Run(ctx context.Context) error {
 		if err == nil {
 			break
 		}
-		if ctx.Err() != nil {
-			return nil
+		if ctx.Err() == nil {
+			p.log.Warn("poller waits for the database", "err", err)
 		}
-		p.log.Warn("poller waits for the database", "err", err)
 		if !sleep(ctx, p.cfg.BackoffBase) {
-			return nil
+			return nil // stopped while waiting: a shutdown, not a failure
 		}
 	}
 	p.log.Info("poller started", "providers", p.providers, "interval", p.cfg.Interval,
