@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/pos"
 )
@@ -26,17 +28,85 @@ const (
 
 var earliestSale = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// columns is a page's transactions as the upsert's column arrays.
+// columns is a page's transactions as column arrays, for the database.
 type columns struct {
 	ids, keys, kinds, receipts, staff, methods, raw []string
 	soldAt, updatedAt                               []time.Time
 	offsets                                         []int32
 	totals, deposits, changes                       []int64
+	// Where each belongs (place): the stored row it is (nil: new), its
+	// camera (nil: none) and register name.
+	storedIDs, cameras []*int64
+	names              []string
 }
 
 func (c *columns) len() int { return len(c.ids) }
 
-// prepare checks a page's transactions and lays them out for the upsert.
+// place reads the connection's binding periods and which of the page's
+// transactions are stored, and notes each one's stored row (nil: new),
+// camera (nil: none) and register name.
+func (c *columns) place(br pgx.BatchResults) error {
+	ps, err := readPeriods(br)
+	if err != nil {
+		return err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return fmt.Errorf("look up stored transactions: %w", err)
+	}
+	stored := map[string]int64{}
+	var id string
+	var row int64
+	_, err = pgx.ForEachRow(rows, []any{&id, &row}, func() error { stored[id] = row; return nil })
+	if err != nil {
+		return fmt.Errorf("look up stored transactions: %w", err)
+	}
+	c.storedIDs, c.cameras, c.names = make([]*int64, c.len()), make([]*int64, c.len()), make([]string, c.len())
+	for i := range c.ids {
+		if row, ok := stored[c.ids[i]]; ok {
+			c.storedIDs[i] = &row
+		}
+		c.cameras[i], c.names[i] = ps.at(c.keys[i], c.soldAt[i])
+	}
+	return nil
+}
+
+// stored counts the page's transactions that are stored already.
+func (c *columns) stored() int {
+	n := 0
+	for _, id := range c.storedIDs {
+		if id != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// storedPart is the page's transactions that are stored already, with
+// their row IDs, for reviseSQL.
+type storedPart struct {
+	columns
+	rowIDs []int64
+}
+
+func (c *columns) storedPart() storedPart {
+	var u storedPart
+	for i, id := range c.storedIDs {
+		if id == nil {
+			continue
+		}
+		u.rowIDs = append(u.rowIDs, *id)
+		u.ids, u.keys, u.kinds = append(u.ids, c.ids[i]), append(u.keys, c.keys[i]), append(u.kinds, c.kinds[i])
+		u.receipts, u.staff, u.methods = append(u.receipts, c.receipts[i]), append(u.staff, c.staff[i]), append(u.methods, c.methods[i])
+		u.raw, u.soldAt, u.updatedAt = append(u.raw, c.raw[i]), append(u.soldAt, c.soldAt[i]), append(u.updatedAt, c.updatedAt[i])
+		u.offsets, u.totals = append(u.offsets, c.offsets[i]), append(u.totals, c.totals[i])
+		u.deposits, u.changes = append(u.deposits, c.deposits[i]), append(u.changes, c.changes[i])
+		u.cameras, u.names = append(u.cameras, c.cameras[i]), append(u.names, c.names[i])
+	}
+	return u
+}
+
+// prepare checks a page's transactions and lays them out for the database.
 // One bad record fails the page, so that nothing of it is stored; the
 // error says which record and why. A record delivered twice in a page
 // (the provider's overlap of a re-check) counts once, in its last version.

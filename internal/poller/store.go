@@ -52,68 +52,52 @@ func visibleChange(o, n string) string {
 const revisionColumns = `kind, terminal_key, sold_at, sold_utc_offset, total, deposit, change, receipt_no, staff,
 	payment_method, provider_updated_at, raw`
 
-// upsertSQL stores a page of connection $1 (tenant $2) from column arrays,
-// in one statement: each row gets the camera its binding periods give; a
-// new ID is inserted; a known one that changed visibly is updated (a
-// payment changed becomes 修正) and its replaced version kept as a
-// revision; one that did not change is left as it is. It returns the
-// revisions made, the rows inserted and their sale times.
-var upsertSQL = `
-WITH p AS MATERIALIZED (SELECT * FROM pos_binding_periods($1)),
-d AS (
-	SELECT * FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::int4[], $7::text[], $8::int8[], $9::int8[],
-	                     $10::int8[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[])
-	  AS d(provider_txn_id, terminal_key, sold_at, sold_utc_offset, kind, total, deposit, change,
+// storedSQL lists which of the IDs $3 of connection $1 (tenant $2) are
+// stored, with their row IDs.
+const storedSQL = `SELECT provider_txn_id, id FROM pos_transactions
+WHERE connection_id = $1 AND tenant_id = $2 AND provider_txn_id = ANY($3::text[])`
+
+// transactionColumns are the columns a new transaction is copied into.
+var transactionColumns = []string{"tenant_id", "connection_id", "provider_txn_id", "terminal_key", "terminal_name",
+	"camera_id", "sold_at", "sold_utc_offset", "kind", "total", "deposit", "change", "receipt_no", "staff",
+	"payment_method", "provider_updated_at", "raw"}
+
+// reviseSQL applies later deliveries to stored transactions of connection
+// $1 (tenant $2; row IDs $3, with the values of the columns after): each
+// that changed visibly is updated (a payment changed becomes 修正) and its
+// replaced version kept as a revision; the others are left as they are.
+// It returns the revisions made.
+var reviseSQL = `
+WITH n AS (
+	SELECT * FROM unnest($3::int8[], $4::text[], $5::text[], $6::int8[], $7::timestamptz[], $8::int4[], $9::text[],
+	                     $10::int8[], $11::int8[], $12::int8[], $13::text[], $14::text[], $15::text[],
+	                     $16::timestamptz[], $17::text[])
+	  AS n(id, terminal_key, terminal_name, camera_id, sold_at, sold_utc_offset, kind, total, deposit, change,
 	       receipt_no, staff, payment_method, provider_updated_at, raw)
 ),
-n AS (
-	SELECT d.*, c.camera_id, coalesce(c.terminal_name, '') AS terminal_name
-	FROM d LEFT JOIN LATERAL (
-		SELECT p.camera_id, p.terminal_name FROM p
-		WHERE p.terminal_key = d.terminal_key AND d.sold_at >= p.from_at AND d.sold_at < p.to_at
-		ORDER BY p.from_at DESC LIMIT 1) c ON true
+changed AS MATERIALIZED (
+	SELECT n.* FROM n JOIN pos_transactions o ON o.id = n.id
+	WHERE o.connection_id = $1 AND o.tenant_id = $2 AND ` + visibleChange("o", "n") + `
 ),
 rev AS (
 	INSERT INTO pos_transaction_revisions (transaction_id, tenant_id, revision, reason, ` + revisionColumns + `)
 	SELECT o.id, o.tenant_id, o.revision, 'delivery', o.kind, o.terminal_key, o.sold_at, o.sold_utc_offset, o.total,
 	       o.deposit, o.change, o.receipt_no, o.staff, o.payment_method, o.provider_updated_at, o.raw
-	FROM n CROSS JOIN LATERAL (
-		-- One index probe per row, whatever the statistics say (LIMIT
-		-- keeps the planner from turning this into a join that reads the
-		-- connection's every row).
-		SELECT * FROM pos_transactions o
-		WHERE o.connection_id = $1 AND o.tenant_id = $2 AND o.provider_txn_id = n.provider_txn_id LIMIT 1) o
-	WHERE ` + visibleChange("o", "n") + `
+	FROM changed JOIN pos_transactions o ON o.id = changed.id
 	RETURNING 1
 ),
-up AS (
-	INSERT INTO pos_transactions AS o (tenant_id, connection_id, provider_txn_id, terminal_key, terminal_name, camera_id,
-		sold_at, sold_utc_offset, kind, total, deposit, change, receipt_no, staff, payment_method,
-		provider_updated_at, raw)
-	SELECT $2::bigint, $1::bigint, provider_txn_id, terminal_key, terminal_name, camera_id, sold_at, sold_utc_offset,
-	       kind, total, deposit, change, receipt_no, staff, payment_method, provider_updated_at, raw::jsonb
-	FROM n
-	ON CONFLICT (connection_id, provider_txn_id) DO UPDATE
-	SET kind = CASE WHEN excluded.kind IN ('payment', 'modify') THEN 'modify' ELSE excluded.kind END,
-	    terminal_key = excluded.terminal_key, terminal_name = excluded.terminal_name, camera_id = excluded.camera_id,
-	    sold_at = excluded.sold_at, sold_utc_offset = excluded.sold_utc_offset, total = excluded.total,
-	    deposit = excluded.deposit, change = excluded.change, receipt_no = excluded.receipt_no,
-	    staff = excluded.staff, payment_method = excluded.payment_method,
-	    provider_updated_at = excluded.provider_updated_at, raw = excluded.raw,
+upd AS (
+	UPDATE pos_transactions o
+	SET kind = CASE WHEN n.kind IN ('payment', 'modify') THEN 'modify' ELSE n.kind END,
+	    terminal_key = n.terminal_key, terminal_name = n.terminal_name, camera_id = n.camera_id,
+	    sold_at = n.sold_at, sold_utc_offset = n.sold_utc_offset, total = n.total, deposit = n.deposit,
+	    change = n.change, receipt_no = n.receipt_no, staff = n.staff, payment_method = n.payment_method,
+	    provider_updated_at = n.provider_updated_at, raw = n.raw::jsonb,
 	    revision = o.revision + 1, vanished_at = NULL, updated_at = now()
-	WHERE ` + visibleChange("o", "excluded") + `
-	RETURNING (xmax = 0) AS inserted, sold_at
+	FROM changed n
+	WHERE o.id = n.id
 )
-SELECT (SELECT count(*) FROM rev), count(*) FILTER (WHERE inserted),
-       coalesce(array_agg(sold_at) FILTER (WHERE inserted), '{}')
-FROM up`
-
-// customPlansSQL makes a reconcile plan for its values: after five runs of
-// a prepared statement PostgreSQL may keep a generic plan, which for the
-// window and the list of IDs can read far more than they select. (Not for
-// the upsert, whose plan holds whatever the values — and whose foreign key
-// checks would be planned again for every row.)
-const customPlansSQL = `SET LOCAL plan_cache_mode = force_custom_plan`
+SELECT count(*) FROM rev`
 
 // lockSQL are the first statements of every write of sales under a lease:
 // a key share lock on the connection (which the inserts' foreign key takes
@@ -152,7 +136,10 @@ func (s *store) stateWrite(l *lease, cursor string, fin *finish) (string, []any)
 
 // commitPage stores a page's rows and its cursor in one database
 // transaction under the lease (extending it, or ending the poll when fin
-// is set), so that a crash anywhere either keeps both or neither.
+// is set), so that a crash anywhere either keeps both or neither. New
+// transactions are copied in (a backfill is mostly new rows): only the
+// holder of the lease writes the connection's sales, under the poll
+// state's row lock, so nobody can insert them meanwhile.
 func (s *store) commitPage(ctx context.Context, l *lease, c columns, cursor string, fin *finish, hooks *Hooks) (pageResult, error) {
 	sent := time.Now()
 	state, args := s.stateWrite(l, cursor, fin)
@@ -169,17 +156,42 @@ func (s *store) commitPage(ctx context.Context, l *lease, c columns, cursor stri
 		return pageResult{}, nil
 	}
 	var res pageResult
-	// One round trip for the locks, the rows and the state; the commit
-	// follows.
-	b := &pgx.Batch{}
-	b.Queue(lockConnectionSQL, l.connID)
-	b.Queue(lockLeaseSQL, l.connID, s.owner, l.fence)
-	b.Queue(upsertSQL, l.connID, l.tenantID, c.ids, c.keys, c.soldAt, c.offsets, c.kinds, c.totals, c.deposits,
-		c.changes, c.receipts, c.staff, c.methods, c.updatedAt, c.raw)
-	b.Queue(state, args...)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(lockConnectionSQL, l.connID)
+		b.Queue(lockLeaseSQL, l.connID, s.owner, l.fence)
+		b.Queue(periodsSQL, l.connID)
+		b.Queue(storedSQL, l.connID, l.tenantID, c.ids)
 		br := tx.SendBatch(ctx, b)
-		err := readPage(br, &res)
+		err := readLocks(br)
+		if err == nil {
+			err = c.place(br)
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		if res, err = s.insertNew(ctx, tx, l, c); err != nil {
+			return err
+		}
+		b = &pgx.Batch{}
+		if c.stored() > 0 {
+			u := c.storedPart()
+			b.Queue(reviseSQL, l.connID, l.tenantID, u.rowIDs, u.keys, u.names, u.cameras, u.soldAt, u.offsets, u.kinds,
+				u.totals, u.deposits, u.changes, u.receipts, u.staff, u.methods, u.updatedAt, u.raw)
+		}
+		b.Queue(state, args...)
+		br = tx.SendBatch(ctx, b)
+		if c.stored() > 0 {
+			if err = br.QueryRow().Scan(&res.revisions); err != nil {
+				err = fmt.Errorf("revise transactions: %w", err)
+			}
+		}
+		if err == nil {
+			err = readState(br)
+		}
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
@@ -195,15 +207,28 @@ func (s *store) commitPage(ctx context.Context, l *lease, c columns, cursor stri
 	return res, nil
 }
 
-// readPage reads the results of commitPage's batch.
-func readPage(br pgx.BatchResults, res *pageResult) error {
-	if err := readLocks(br); err != nil {
-		return err
+// insertNew copies the page's new transactions in.
+func (s *store) insertNew(ctx context.Context, tx pgx.Tx, l *lease, c columns) (pageResult, error) {
+	var res pageResult
+	var rows [][]any
+	for i := range c.ids {
+		if c.storedIDs[i] != nil {
+			continue
+		}
+		rows = append(rows, []any{l.tenantID, l.connID, c.ids[i], c.keys[i], c.names[i], c.cameras[i], c.soldAt[i],
+			c.offsets[i], c.kinds[i], c.totals[i], c.deposits[i], c.changes[i], c.receipts[i], c.staff[i], c.methods[i],
+			c.updatedAt[i], c.raw[i]})
+		res.soldAt = append(res.soldAt, c.soldAt[i])
 	}
-	if err := br.QueryRow().Scan(&res.revisions, &res.inserted, &res.soldAt); err != nil {
-		return fmt.Errorf("store transactions: %w", err)
+	if len(rows) == 0 {
+		return res, nil
 	}
-	return readState(br)
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"pos_transactions"}, transactionColumns, pgx.CopyFromRows(rows))
+	if err != nil {
+		return pageResult{}, fmt.Errorf("store new transactions: %w", err)
+	}
+	res.inserted = int(n)
+	return res, nil
 }
 
 // readLocks reads the results of the lock statements.
@@ -230,6 +255,13 @@ func readState(br pgx.BatchResults) error {
 	}
 	return nil
 }
+
+// customPlansSQL makes a reconcile plan for its values: after five runs of
+// a prepared statement PostgreSQL may keep a generic plan, which for the
+// window and the list of IDs can read far more than they select. (Not for
+// the writes of pages, whose plans hold whatever the values — and whose
+// foreign key checks would be planned again for every row.)
+const customPlansSQL = `SET LOCAL plan_cache_mode = force_custom_plan`
 
 // reconcileSQL marks the transactions of connection $1 (tenant $5) sold in
 // [$2, $3) that the provider no longer lists ($4) as deleted (削除),
