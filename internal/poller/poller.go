@@ -49,16 +49,12 @@ func (p *Poller) Run(ctx context.Context) error {
 	if len(p.providers) == 0 {
 		return fmt.Errorf("poller: no provider feeds")
 	}
-	for {
-		err := p.saveSettings(ctx)
-		if err == nil {
-			break
-		}
+	for err := p.saveSettings(ctx); err != nil; err = p.saveSettings(ctx) {
 		if ctx.Err() == nil {
 			p.log.Warn("poller waits for the database", "err", err)
 		}
 		if !sleep(ctx, p.cfg.BackoffBase) {
-			return nil // stopped while waiting: a shutdown, not a failure
+			return nil // stopped before it started
 		}
 	}
 	p.log.Info("poller started", "providers", p.providers, "interval", p.cfg.Interval,
