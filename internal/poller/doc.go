@@ -20,7 +20,8 @@
 // connection until its owner links it again. The backoff lives in the poll
 // state, so a restart does not reset it.
 //
-// Which camera a sale belongs to is decided in SQL from the effective-dated
-// terminal bindings (pos_binding_periods), when it is stored and again,
-// by triggers, when bindings change.
+// Which camera a sale belongs to follows from the effective-dated terminal
+// bindings as one SQL function defines their periods (pos_binding_periods):
+// read when a page is stored, and applied again by triggers to the stored
+// sales when bindings change.
 package poller
