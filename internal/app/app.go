@@ -66,7 +66,7 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		return nil, err
 	}
 	a := &App{Services: svc, cfg: cfg, log: log, latestMigration: latest}
-	a.portal = portal.New(portal.Config{
+	a.portal, err = portal.New(portal.Config{
 		BaseURL:         cfg.BaseURL,
 		TrustProxy:      cfg.TrustProxy,
 		SessionLifetime: cfg.SessionLifetime,
@@ -76,6 +76,9 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		UbiregiURL:      cfg.UbiregiURL,
 	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
 		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Logger: log, Ready: a.ready})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", svc.MetricsHandler())
 	mux.Handle("/", a.portal)

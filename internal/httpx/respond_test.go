@@ -130,12 +130,9 @@ func do(t *testing.T, req *http.Request) (*http.Response, []byte) {
 	return res, b
 }
 
-func get(t *testing.T, u string, hdr ...string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+// withHeaders sets the name/value pairs of hdr on req; "Host" names the
+// host the request says it is for.
+func withHeaders(req *http.Request, hdr []string) *http.Request {
 	for i := 0; i+1 < len(hdr); i += 2 {
 		if hdr[i] == "Host" {
 			req.Host = hdr[i+1]
@@ -143,7 +140,16 @@ func get(t *testing.T, u string, hdr ...string) (*http.Response, []byte) {
 		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	return do(t, req)
+	return req
+}
+
+func get(t *testing.T, u string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return do(t, withHeaders(req, hdr))
 }
 
 func post(t *testing.T, u string, form url.Values, hdr ...string) (*http.Response, []byte) {
@@ -153,14 +159,7 @@ func post(t *testing.T, u string, form url.Values, hdr ...string) (*http.Respons
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		if hdr[i] == "Host" {
-			req.Host = hdr[i+1]
-			continue
-		}
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	return do(t, req)
+	return do(t, withHeaders(req, hdr))
 }
 
 // problem reads a problem document, failing unless the answer is one.

@@ -272,3 +272,13 @@ func wantContains(t *testing.T, body string, want ...string) {
 		t.Logf("page:\n%s", body)
 	}
 }
+
+// newPortal builds a portal on services of the test's choosing.
+func newPortal(t *testing.T, cfg portal.Config, deps portal.Deps) *portal.Server {
+	t.Helper()
+	s, err := portal.New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

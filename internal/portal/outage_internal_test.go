@@ -78,7 +78,7 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 	if _, err := store.CreateOwner(ctx, actor, tn.ID, tenancy.UserInput{Email: "owner@shop.example", Password: "owner-password-1"}); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Config{SessionLifetime: time.Hour, SessionIdle: time.Hour, Location: time.UTC},
+	s := mustNew(t, Config{SessionLifetime: time.Hour, SessionIdle: time.Hour, Location: time.UTC},
 		Deps{Pool: pool, Tenancy: store, Auth: auth.New(pool, store, auth.DefaultPolicy, log), Logger: log,
 			Ready: func(ctx context.Context) error { return pool.Ping(ctx) }})
 	// A JSON route on the portal's own pipeline, as the viewer API will be.

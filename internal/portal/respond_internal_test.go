@@ -22,9 +22,19 @@ import (
 // respondServer mounts, on the portal's own pipeline and error function,
 // an HTML group and a JSON group (as the viewer API will) whose routes
 // answer with the error named in the path; /form/… answers it on a form.
+// mustNew builds a portal for a test of its internals.
+func mustNew(t testing.TB, cfg Config, deps Deps) *Server {
+	t.Helper()
+	s, err := New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func respondServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	s := New(Config{}, Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s := mustNew(t, Config{}, Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	errs := map[string]error{
 		"invalid": &apperr.Error{Kind: apperr.Invalid, Key: "err.form_invalid", Fields: map[string]string{"email": "err.email_invalid"}},
 		"throttled": apperr.Wrap(apperr.Throttled, errors.New("too many"), "err.login_throttled", 3).
@@ -130,7 +140,7 @@ func TestRespondJSON(t *testing.T) {
 // machine's.
 func TestUbiregiConsentExpiresOnTheInjectedClock(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	s := New(Config{}, Deps{Now: func() time.Time { return now }})
+	s := mustNew(t, Config{}, Deps{Now: func() time.Time { return now }})
 	ctx, err := s.sessions.Load(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ package portal
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -80,14 +81,14 @@ type Server struct {
 	router  chi.Router
 }
 
-// New builds the portal's handler. It panics on a BaseURL that is not an
-// http(s) URL, which config never lets through.
-func New(cfg Config, deps Deps) *Server {
+// New builds the portal's handler; a BaseURL that is not an http(s) URL
+// (config never lets one through) is an error.
+func New(cfg Config, deps Deps) (*Server, error) {
 	var site httpx.Origin
 	if cfg.BaseURL != "" {
 		var err error
 		if site, err = httpx.OriginOf(cfg.BaseURL); err != nil {
-			panic("portal: " + err.Error())
+			return nil, fmt.Errorf("portal: %w", err)
 		}
 	}
 	sm := scs.New()
@@ -112,7 +113,7 @@ func New(cfg Config, deps Deps) *Server {
 	s.answers = &httpx.Responder{Text: text, Page: s.errorPage, Classify: db.Classify}
 	sm.ErrorFunc = s.answers.Respond
 	s.router = s.routes()
-	return s
+	return s, nil
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }

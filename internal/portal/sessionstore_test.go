@@ -33,7 +33,7 @@ const (
 func newSessionRig(t *testing.T) *sessionRig {
 	t.Helper()
 	pool := dbtest.New(t)
-	srv := New(Config{SessionLifetime: rigLifetime, SessionIdle: rigIdle, Location: time.UTC},
+	srv := mustNew(t, Config{SessionLifetime: rigLifetime, SessionIdle: rigIdle, Location: time.UTC},
 		Deps{Pool: pool, Logger: slog.New(slog.DiscardHandler)})
 	r := &sessionRig{t: t, pool: pool, store: srv.sessions.Store.(*sessionStore), now: time.Now()}
 	r.store.now = func() time.Time { return r.now }

@@ -177,7 +177,7 @@ func TestSmaregiAddWhenSmaregiIsSlow(t *testing.T) {
 // database and returns the owner logged in to it.
 func (f *smaregiEnv) portalWith(t *testing.T, sm *smaregilink.Service, log *slog.Logger) *client {
 	t.Helper()
-	srv := httptest.NewServer(portal.New(portal.Config{SessionLifetime: time.Hour, SessionIdle: time.Hour, Location: tokyo},
+	srv := httptest.NewServer(newPortal(t, portal.Config{SessionLifetime: time.Hour, SessionIdle: time.Hour, Location: tokyo},
 		portal.Deps{Pool: f.pool, Tenancy: f.store, Auth: auth.New(f.pool, f.store, auth.DefaultPolicy, log), Links: f.links,
 			Ubiregi: f.ubiregi, Smaregi: sm, Logger: log, Ready: func(ctx context.Context) error { return nil }}))
 	t.Cleanup(srv.Close)

@@ -226,7 +226,7 @@ func (f *ubFixture) ubAltPortal(t *testing.T, cfg ubiregilink.Config, logs io.Wr
 		cfg.Now = e.simClock.Now
 	}
 	ub := ubiregilink.New(cfg, e.links)
-	srv := httptest.NewServer(portal.New(portal.Config{SessionLifetime: time.Hour, SessionIdle: time.Hour, Location: tokyo},
+	srv := httptest.NewServer(newPortal(t, portal.Config{SessionLifetime: time.Hour, SessionIdle: time.Hour, Location: tokyo},
 		portal.Deps{Pool: e.pool, Tenancy: e.store, Auth: auth.New(e.pool, e.store, auth.DefaultPolicy, log), Links: e.links,
 			Ubiregi: ub, Smaregi: e.smaregi, Logger: log, Ready: func(ctx context.Context) error { return nil }}))
 	t.Cleanup(srv.Close)
