@@ -21,6 +21,7 @@ import (
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/poller"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
@@ -85,7 +86,7 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	}
 	httpClient := opts.HTTPClient
 	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 15 * time.Second}
+		httpClient = pos.NewHTTPClient(15 * time.Second)
 	}
 	s := &Services{Pool: pool, log: log}
 	s.Tenancy = tenancy.NewStore(pool, now, cfg.TimeZone)

@@ -22,6 +22,12 @@ type Actor struct {
 	UserID int64
 	// Label names the actor for people: an e-mail or "cli:<os user>".
 	Label string
+	// Address is the client address of the request that made the change,
+	// empty for the command line and the system.
+	Address string
+	// Reason is why the change was made, as its actor gave it (support
+	// staff give one for every change on a tenant's behalf).
+	Reason string
 }
 
 // Entry is one line of the audit log. Details must never hold a secret,
@@ -54,9 +60,10 @@ func Record(ctx context.Context, q db.Querier, e Entry) error {
 		return err
 	}
 	_, err = q.Exec(ctx, `
-		INSERT INTO audit_log (actor, actor_id, action, tenant_id, target, details)
-		VALUES ($1, nullif($2, 0), $3, nullif($4, 0), $5, $6)`,
-		e.Actor.Label, e.Actor.UserID, e.Action, e.TenantID, e.Target, details)
+		INSERT INTO audit_log (actor, actor_id, action, tenant_id, target, details, address, reason)
+		VALUES ($1, nullif($2, 0), $3, nullif($4, 0), $5, $6, nullif($7, ''), nullif($8, ''))`,
+		e.Actor.Label, e.Actor.UserID, e.Action, e.TenantID, e.Target, details,
+		clipRunes(e.Actor.Address, 60), clipRunes(e.Actor.Reason, 1000))
 	if err != nil {
 		return fmt.Errorf("write audit log: %w", err)
 	}
@@ -151,7 +158,8 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 		limit = 100
 	}
 	rows, err := q.Query(ctx, `
-		SELECT id, at, actor, coalesce(actor_id, 0), action, coalesce(tenant_id, 0), target, details
+		SELECT id, at, actor, coalesce(actor_id, 0), coalesce(address, ''), coalesce(reason, ''),
+		       action, coalesce(tenant_id, 0), target, details
 		FROM audit_log
 		WHERE ($1 = 0 OR tenant_id = $1) AND ($2 = 0 OR id < $2)
 		ORDER BY id DESC
@@ -164,7 +172,7 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 	for rows.Next() {
 		var e Entry
 		var details []byte
-		if err := rows.Scan(&e.ID, &e.At, &e.Actor.Label, &e.Actor.UserID, &e.Action, &e.TenantID, &e.Target, &details); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.Actor.Label, &e.Actor.UserID, &e.Actor.Address, &e.Actor.Reason, &e.Action, &e.TenantID, &e.Target, &details); err != nil {
 			return nil, fmt.Errorf("scan audit entry: %w", err)
 		}
 		if err := json.Unmarshal(details, &e.Details); err != nil {

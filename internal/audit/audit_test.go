@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/poslink/poslink/internal/audit"
@@ -106,5 +107,36 @@ func TestRecordStoresDetailsWithNUL(t *testing.T) {
 	d := got[0].Details
 	if d["name"] != "a\uFFFDb" || fmt.Sprint(d["list"]) != "[\uFFFD]" || d[`literal \u0000`] != `\u0000` {
 		t.Errorf("details %q", d)
+	}
+}
+
+// The address and the reason are kept with the entry; an actor without
+// them (the command line) reads back empty, and an overlong reason is
+// clipped rather than refusing the change it records.
+func TestRecordKeepsAddressAndReason(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	long := strings.Repeat("理由", 1500)
+	for _, a := range []audit.Actor{
+		{UserID: 0, Label: "cli:root"},
+		{UserID: 0, Label: "staff@example.com", Address: "192.0.2.7", Reason: "お客様から電話で依頼（チケット 1234）"},
+		{UserID: 0, Label: "staff@example.com", Address: "2001:db8::1", Reason: long},
+	} {
+		if err := audit.Record(ctx, pool, audit.Entry{Actor: a, Action: "test.action", Target: "tenant:1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := audit.List(ctx, pool, audit.Filter{})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("list: %d entries, %v", len(got), err)
+	}
+	if got[2].Actor.Address != "" || got[2].Actor.Reason != "" {
+		t.Errorf("command line entry: %+v", got[2].Actor)
+	}
+	if got[1].Actor.Address != "192.0.2.7" || got[1].Actor.Reason != "お客様から電話で依頼（チケット 1234）" {
+		t.Errorf("staff entry: %+v", got[1].Actor)
+	}
+	if r := []rune(got[0].Actor.Reason); got[0].Actor.Address != "2001:db8::1" || len(r) != 1001 || r[1000] != '…' {
+		t.Errorf("long reason kept as %d runes", len(r))
 	}
 }

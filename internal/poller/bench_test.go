@@ -100,32 +100,46 @@ func BenchmarkBackfill(b *testing.B) {
 }
 
 // BenchmarkPollerLoad polls 10,000 connections with two bound registers
-// each at the production interval (60 s) through fake feeds answering in
-// 50 ± 20 ms, with one instance and then two, and prints the share of the
-// connections polled in each interval, the freshness of the sales (sale
-// to stored), the process's CPU and memory, and the time from binding a
-// new link's registers to their last 72 hours stored. It takes about ten
-// minutes. POSLINK_BENCH_CONNECTIONS and POSLINK_BENCH_INTERVALS change
-// its size.
+// each at the production interval (60 s), with one instance and then two,
+// and prints the share of the connections polled in each interval, the
+// freshness of the sales (sale to stored), the CPU and memory of the
+// pollers and of the simulation, and the time from binding a new link's
+// registers to their last 72 hours stored. The providers are the Smaregi
+// simulator in a process of its own, read over HTTP by the production
+// feeds, answering in 50 ± 20 ms; POSLINK_BENCH_FEEDS=fake puts the
+// in-process fake feeds in its place. It takes about fifteen minutes.
+// POSLINK_BENCH_CONNECTIONS and POSLINK_BENCH_INTERVALS change its size.
 func BenchmarkPollerLoad(b *testing.B) {
 	connections := envInt("POSLINK_BENCH_CONNECTIONS", 10_000)
 	intervals := envInt("POSLINK_BENCH_INTERVALS", 3)
 	const interval = time.Minute
 	pool := dbtest.New(b)
 	f := fixtureOn(b, pool, time.Now)
-	var src loadSource = newFakeSource(f)
+	var src loadSource
+	switch feeds := os.Getenv("POSLINK_BENCH_FEEDS"); feeds {
+	case "", "simulators":
+		src = newSimSource(b, f, connections)
+	case "fake":
+		src = newFakeSource(f)
+	default:
+		b.Fatalf("POSLINK_BENCH_FEEDS=%q: simulators or fake", feeds)
+	}
 	setupStart := time.Now()
 	ids := src.seed(b, f, connections)
 	b.Logf("%d connections with %d bound registers set up in %v (GOMAXPROCS %d)", connections, 2*connections,
 		time.Since(setupStart).Round(time.Second), runtime.GOMAXPROCS(0))
 
+	where := "own process"
+	if !src.simulatedApart() {
+		where = "part of this process's"
+	}
 	for _, instances := range []int{1, 2} {
 		r := measureLoad(b, f, src, ids, instances, interval, intervals)
 		b.Logf("%d instance(s): polled every interval %s (p99 gap between polls %v); freshness p50 %.1f s, p99 %.1f s (%d sales); "+
-			"CPU %.2f cores (feed simulation %.2f of it), PostgreSQL %.2f cores; RSS %d MiB (peak %d MiB); backlog %s; "+
+			"CPU %.2f cores, simulation %.2f cores (%s), PostgreSQL %.2f cores; RSS %d MiB (peak %d MiB); backlog %s; "+
 			"first value of a new link %v, its 72 h in %v",
-			instances, r.shares, r.gapP99.Round(100*time.Millisecond), r.p50, r.p99, r.sales, r.cpu, r.feedCPU, r.dbCPU, r.rss>>20, r.peakRSS>>20, r.backlog,
-			r.firstValue.Round(10*time.Millisecond), r.backfilled.Round(10*time.Millisecond))
+			instances, r.shares, r.gapP99.Round(100*time.Millisecond), r.p50, r.p99, r.sales, r.cpu, r.feedCPU, where, r.dbCPU,
+			r.rss>>20, r.peakRSS>>20, r.backlog, r.firstValue.Round(10*time.Millisecond), r.backfilled.Round(10*time.Millisecond))
 		b.ReportMetric(r.p99, fmt.Sprintf("p99-s/%dinst", instances))
 	}
 }
@@ -149,9 +163,11 @@ type loadSource interface {
 	feeds() Feeds
 	// newLink links a new account with two registers and binds them.
 	newLink(b *testing.B, f *fixture) int64
-	// simulated is the time spent simulating the providers in this
-	// process so far, zero when they run elsewhere.
+	// simulated is the CPU time spent simulating the providers so far;
+	// simulatedApart says whether in a process of its own (else it is
+	// part of this process's).
 	simulated() time.Duration
+	simulatedApart() bool
 }
 
 // fakeSource is the fake feeds at lunchtime, answering in 50 ± 20 ms.
@@ -165,6 +181,7 @@ func newFakeSource(f *fixture) fakeSource {
 
 func (s fakeSource) feeds() Feeds             { return s.f.feeds() }
 func (s fakeSource) simulated() time.Duration { return s.f.computeTime() }
+func (s fakeSource) simulatedApart() bool     { return false }
 
 func (s fakeSource) newLink(b *testing.B, f *fixture) int64 {
 	conn := f.connect(b, link.Smaregi, fmt.Sprintf("new%d", time.Now().UnixNano()), uint64(time.Now().UnixNano()), "1:1", "1:2")

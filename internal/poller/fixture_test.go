@@ -24,6 +24,10 @@ func TestMain(m *testing.M) {
 		// A poller that a crash test kills: no test, no database harness.
 		os.Exit(crashChild())
 	}
+	if os.Getenv(simChildEnv) != "" {
+		// The load benchmark's simulator.
+		os.Exit(serveSimChild())
+	}
 	dbtest.Main(m)
 }
 

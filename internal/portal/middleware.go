@@ -16,6 +16,8 @@ type ctxKey int
 const (
 	ctxLang ctxKey = iota
 	ctxUser
+	// ctxAddress is the client address (clientIP) the audit log records.
+	ctxAddress
 )
 
 // maxBodyBytes bounds a request body; the portal's forms are small.

@@ -13,7 +13,8 @@ import (
 // actor is the logged-in person, as the audit log names them.
 func actor(r *http.Request) audit.Actor {
 	u := currentUser(r.Context())
-	return audit.Actor{UserID: u.ID, Label: u.Email}
+	addr, _ := r.Context().Value(ctxAddress).(string)
+	return audit.Actor{UserID: u.ID, Label: u.Email, Address: addr}
 }
 
 // parseForm reads the request's form; when it answers false it has already

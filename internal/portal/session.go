@@ -52,7 +52,8 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			return
 		}
 		su := &sessionUser{User: u, TenantName: s.sessions.GetString(r.Context(), sessTenantName)}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxUser, su)))
+		ctx := context.WithValue(r.Context(), ctxUser, su)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxAddress, s.clientIP(r))))
 	})
 }
 
