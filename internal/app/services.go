@@ -21,8 +21,8 @@ import (
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/poller"
-	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/portal"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
 )
