@@ -32,18 +32,48 @@ type crashScenario struct {
 	point            Point
 	// nth: the poller dies the nth time it reaches point.
 	nth int
+	// deadline: a poller that has not reached point by then gives up and
+	// says so (the test's own deadline, not a guess at the machine's
+	// speed).
+	deadline time.Time
 }
 
 func (s crashScenario) env() []string {
 	return []string{crashChildEnv + "=1", "CRASH_DB=" + s.dbURL, "CRASH_CONN=" + strconv.FormatInt(s.connID, 10),
 		"CRASH_TENANT=" + strconv.FormatInt(s.tenantID, 10), "CRASH_NOW=" + strconv.FormatInt(s.now.UnixNano(), 10),
-		"CRASH_POINT=" + string(s.point), "CRASH_NTH=" + strconv.Itoa(s.nth)}
+		"CRASH_POINT=" + string(s.point), "CRASH_NTH=" + strconv.Itoa(s.nth),
+		"CRASH_DEADLINE=" + strconv.FormatInt(s.deadline.UnixNano(), 10)}
 }
 
 func scenarioFromEnv() crashScenario {
 	n := func(k string) int64 { v, _ := strconv.ParseInt(os.Getenv(k), 10, 64); return v }
 	return crashScenario{dbURL: os.Getenv("CRASH_DB"), connID: n("CRASH_CONN"), tenantID: n("CRASH_TENANT"),
-		now: time.Unix(0, n("CRASH_NOW")), point: Point(os.Getenv("CRASH_POINT")), nth: int(n("CRASH_NTH"))}
+		now: time.Unix(0, n("CRASH_NOW")), point: Point(os.Getenv("CRASH_POINT")), nth: int(n("CRASH_NTH")),
+		deadline: time.Unix(0, n("CRASH_DEADLINE"))}
+}
+
+// crashDeadline is when the waits of a crash test give up: shortly before
+// go test's -timeout would end the whole binary, leaving time to say what
+// was awaited; ten minutes from now for a test without a deadline. On a
+// loaded machine the pollers are slow, not wrong: no wait guesses how slow.
+func crashDeadline(t *testing.T) time.Time {
+	d, ok := t.Deadline()
+	if !ok {
+		return time.Now().Add(10 * time.Minute)
+	}
+	return d.Add(-time.Until(d) / 20)
+}
+
+// awaitBefore polls cond until it holds, failing the test with what
+// explain says if it does not by deadline.
+func awaitBefore(t *testing.T, deadline time.Time, what string, cond func() bool, explain func() string) {
+	t.Helper()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s %s", what, explain())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // feeds are the scenario's account: three registers, 50 transactions a
@@ -92,7 +122,7 @@ func crashChild() int {
 		return nil
 	}}
 	m := NewMetrics(prometheus.NewRegistry())
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithDeadline(context.Background(), s.deadline)
 	defer cancel()
 	_ = New(pool, s.feeds().feeds(), link.NewStore(pool, nil, nil, time.Now), m, cfg).Run(ctx)
 	fmt.Fprintf(os.Stderr, "the poller never reached %s %d times\n", s.point, s.nth)
@@ -116,8 +146,11 @@ func TestCrashAtAnyPointStoresEachTransactionOnce(t *testing.T) {
 			for _, k := range []string{"1:1", "1:2", "1:3"} {
 				f.bind(t, conn.ID, k, f.camA.ID)
 			}
+			deadline := crashDeadline(t)
 			s := crashScenario{dbURL: f.pool.Config().ConnString(), connID: conn.ID, tenantID: f.tenant.ID, now: now,
-				point: tc.point, nth: tc.nth}
+				point: tc.point, nth: tc.nth, deadline: deadline}
+			// The child dies at the point, or gives up by the deadline: the
+			// wait for its exit needs no limit of its own.
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = append(os.Environ(), s.env()...)
 			out, err := cmd.CombinedOutput()
@@ -135,7 +168,7 @@ func TestCrashAtAnyPointStoresEachTransactionOnce(t *testing.T) {
 				got := f.stored(t, conn.ID)
 				return got["deleted"].kind == "delete" && got["edited"].total == 1200 && f.caughtUpExcept(t, conn.ID, now, "deleted")
 			}
-			waitOr(t, "the restarted poller", done, func() string {
+			awaitBefore(t, deadline, "the restarted poller", done, func() string {
 				var state string
 				_ = f.pool.QueryRow(f.ctx, `SELECT row_to_json(s)::text FROM poll_states s`).Scan(&state)
 				return fmt.Sprintf("(poll state %s; %d stored, %d expected; calls %d)", state, len(f.stored(t, conn.ID)),

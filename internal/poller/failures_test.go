@@ -206,7 +206,7 @@ func TestRefusedCredentialsStopPolling(t *testing.T) {
 			must(t, err)
 			s := st[conn.ID]
 			ae, _ := apperr.As(s.LastError)
-			if s.State != tc.state || s.Polled || !s.NextPoll.IsZero() || ae == nil || ae.Key != tc.message ||
+			if s.State != tc.state || s.Polled || !s.Stopped || !s.NextPoll.IsZero() || ae == nil || ae.Key != tc.message ||
 				!strings.Contains(s.LastErrorText, "credentials refused") {
 				t.Errorf("status after the refusal: %+v (message %v)", s, ae)
 			}
@@ -220,7 +220,7 @@ func TestRefusedCredentialsStopPolling(t *testing.T) {
 			waitFor(t, "a successful poll", func() bool { return f.state(t, conn.ID).failures == 0 })
 			st, err = NewStatusReader(f.pool, time.UTC, time.Now).Status(f.ctx, f.tenant.ID)
 			must(t, err)
-			if s := st[conn.ID]; s.State != StateActive || !s.Polled {
+			if s := st[conn.ID]; s.State != StateActive || !s.Polled || s.Stopped {
 				t.Errorf("status after new credentials: %+v", s)
 			}
 		})

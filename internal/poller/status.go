@@ -20,8 +20,8 @@ type State string
 const (
 	StateActive         State = "active"          // 有効
 	StateReauthRequired State = "reauth_required" // 要再認証: Ubiregi refused the grant
-	StateUpdateRequired State = "update_required" // 要更新: Smaregi's old credentials past the cut-over
-	StateError          State = "error"           // エラー: stopped until the owner acts, or failing
+	StateUpdateRequired State = "update_required" // 要更新: Smaregi's old access token past the cut-over (or refused)
+	StateError          State = "error"           // エラー: stopped until the owner acts (e.g. Smaregi refused the secret), or failing
 )
 
 // Key is the i18n key of the state's label.
@@ -37,6 +37,11 @@ type ConnStatus struct {
 	// Polled: the poller visits the connection (it works and a terminal is
 	// bound).
 	Polled bool
+	// Stopped: the provider refused the connection's credentials (or has
+	// no such account), so polling waits for its owner; new credentials
+	// (or a new binding) resume it. The link itself is not marked: only
+	// Ubiregi's refused grant makes it 要再認証.
+	Stopped bool
 	// LastOK is the end of the last successful poll, LastAttempt of the
 	// last poll; zero when none.
 	LastOK, LastAttempt time.Time
@@ -112,7 +117,7 @@ type statusRow struct {
 }
 
 func (row statusRow) connStatus() ConnStatus {
-	s := ConnStatus{Failures: row.failures, Today: row.today, Polled: row.pollable && !row.stopped}
+	s := ConnStatus{Failures: row.failures, Today: row.today, Polled: row.pollable && !row.stopped, Stopped: row.stopped}
 	s.LastOK, s.LastAttempt, s.LastErrorAt = deref(row.lastOK), deref(row.lastTry), deref(row.erAt)
 	if s.Polled && row.due != nil {
 		s.NextPoll = *row.due

@@ -51,7 +51,10 @@ func (p *Poller) judge(l *lease, err error) verdict {
 		return verdict{outcome: outcomeRateLimited, delay: max(e.RetryAfter, back)}
 	case pos.TokenRefused, pos.CredentialsRefused:
 		// A token refused twice in a row is refused credentials: a new
-		// token from them did not help.
+		// token from them did not help. Only Ubiregi's grant is marked on
+		// the link (要再認証); any other refusal — Smaregi's client
+		// credentials above all — stops polling here alone, shown as エラー
+		// with the reason, until new credentials clear the stop.
 		reauth := l.provider == link.Ubiregi && (e.Class == pos.TokenRefused || e.Reason == ubiregi.ReasonInvalidGrant)
 		return verdict{outcome: outcomeRefused, stop: true, reauth: reauth}
 	case pos.NotFound:

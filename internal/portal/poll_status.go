@@ -26,7 +26,7 @@ func (s *Server) pollStatusView(r *http.Request, st poller.ConnStatus, ok bool) 
 		return views.PollStatus{}
 	}
 	v := views.PollStatus{Shown: true, State: string(st.State), StateLabel: text(r, st.State.Key()),
-		Today: st.Today, ErrorText: st.LastErrorText, Failures: st.Failures}
+		Today: st.Today, ErrorText: st.LastErrorText, Failures: st.Failures, Stopped: st.Stopped}
 	switch {
 	case !st.LastOK.IsZero():
 		v.LastOK = s.timeText(r, st.LastOK)

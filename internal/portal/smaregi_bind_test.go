@@ -79,7 +79,9 @@ func TestSmaregiBindRefusals(t *testing.T) {
 }
 
 // The terminal page of a link whose secret Smaregi no longer accepts shows
-// the bindings and says what to do; the background job marks the link 要更新.
+// the bindings, エラー and what to do, and no binding form; binding is
+// refused with the same words. The link is not 要更新 (the old access
+// token's word), not even after the background job.
 func TestSmaregiTerminalsWithRefusedSecret(t *testing.T) {
 	f := newSmaregiEnv(t)
 	conn := f.add(t)
@@ -92,19 +94,23 @@ func TestSmaregiTerminalsWithRefusedSecret(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("terminal page: %d", res.StatusCode)
 	}
-	wantContains(t, body, "保存されている接続情報ではスマレジに接続できませんでした", "要更新", "渋谷店", "レジ2",
-		"カメラと連携済みの端末だけを表示しています")
+	wantContains(t, body, "保存されている接続情報ではスマレジに接続できませんでした", "エラー: スマレジが接続情報を受け付けていません",
+		`href="`+connPath(conn.ID, "edit")+`"`, "渋谷店", "レジ2", "カメラと連携済みの端末だけを表示しています")
+	wantNotContains(t, "the terminal page", body, "要更新", `action="`+connPath(conn.ID, "bind")+`"`)
 	checkPage(t, body)
 	f.smaregi.RefreshNames(t.Context())
 	c, err := f.links.Connection(t.Context(), f.tenant.ID, conn.ID)
-	if err != nil || c.Status != "update_required" || f.smaregi.Pollable(c) {
-		t.Errorf("connection %+v (%v), pollable %v", c, err, f.smaregi.Pollable(c))
+	if err != nil || c.Status != "active" || f.smaregi.PhaseOf(c) != "active" {
+		t.Errorf("connection %+v (%v)", c, err)
 	}
+	before := f.linkCounts(t)
 	postRefused(t, f.c, connPath(conn.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(f.cam.ID)}},
-		http.StatusBadRequest, "この連携は要更新です。先に「連携情報修正」で接続情報を更新してください。")
+		http.StatusBadRequest, "保存されている接続情報ではスマレジに接続できませんでした")
+	if after := f.linkCounts(t); after != before {
+		t.Errorf("saved something: %s, then %s", before, after)
+	}
 
 	// 連携情報修正 with an empty secret keeps the refused one: refused again.
-	before := f.linkCounts(t)
 	postRefused(t, f.c, connPath(conn.ID, "edit"), url.Values{"client_id": {f.creds(t).Get("client_id")}, "client_secret": {""}},
 		http.StatusBadRequest, "クライアントIDまたはクライアントシークレットが正しくありません")
 	if after := f.linkCounts(t); after != before {
@@ -116,6 +122,9 @@ func TestSmaregiTerminalsWithRefusedSecret(t *testing.T) {
 	if c.Status != "active" || !f.smaregi.Pollable(c) || f.bindings(t, f.tenant.ID, conn.ID) != "1:2→"+itoa(f.cam.ID) {
 		t.Errorf("after the edit: %+v, bindings %s", c, f.bindings(t, f.tenant.ID, conn.ID))
 	}
+	_, body = f.c.get(connPath(conn.ID, ""))
+	wantContains(t, body, `action="`+connPath(conn.ID, "bind")+`"`, "新宿店")
+	wantNotContains(t, "the terminal page after the edit", body, "エラー: スマレジが接続情報を受け付けていません")
 }
 
 // 連携情報修正 keeps the stored secret when the field is left empty, asks

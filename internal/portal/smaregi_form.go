@@ -79,7 +79,16 @@ func (s *Server) smaregiUpdate(w http.ResponseWriter, r *http.Request) {
 	s.redirectFlash(w, r, views.SmaregiLinkURL(c.ID), flashOK, text(r, key, c.ExternalID))
 }
 
+// renderSmaregiEdit shows the 連携情報修正 form, with why Smaregi refuses
+// the link when its polling stopped on that.
 func (s *Server) renderSmaregiEdit(w http.ResponseWriter, r *http.Request, status int, l smaregilink.Link, f views.Form) {
+	polls, err := s.pollStatuses(r, l.Conn.TenantID)
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
 	v := s.smaregiLinkView(r, l, nil)
+	st, ok := polls[l.Conn.ID]
+	v.Poll = s.pollStatusView(r, st, ok)
 	s.render(w, r, status, views.SmaregiEdit(s.page(r, "smaregi.edit.title"), views.SmaregiCredentials{Form: f, Link: &v}))
 }

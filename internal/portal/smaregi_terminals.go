@@ -85,11 +85,13 @@ func (s *Server) renderSmaregiTerminals(w http.ResponseWriter, r *http.Request, 
 		Cameras: smaregiCameraChoices(lang, cams, ts.Rows, s.deps.Tenancy.Today()),
 	}
 	st, ok := polls[ts.Conn.ID]
-	v.Link.Poll = s.pollStatusView(r, st, ok)
+	v.Link.Poll, v.Link.Refused = s.pollStatusView(r, st, ok), ts.Refused
 	if ts.Problem != nil {
 		// Why Smaregi could not list the registers; the page is shown
-		// anyway, without the message twice when a refused form says it.
-		if msg := s.answers.Explain(r, ts.Problem).Message; msg != bind.Error && msg != typed.Error {
+		// anyway, without the message twice when a refused form or the
+		// last poll's error says it.
+		if msg := s.answers.Explain(r, ts.Problem).Message; msg != bind.Error && msg != typed.Error &&
+			(msg != v.Link.Poll.Error || v.Link.Poll.ErrorResolved) {
 			v.Problem = msg
 		}
 	}

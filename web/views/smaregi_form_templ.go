@@ -236,7 +236,7 @@ func SmaregiEdit(p Page, v SmaregiCredentials) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if v.Link.Phase != "active" {
+			if v.Link.needsOwner() {
 				templ_7745c5c3_Err = SmaregiNotice(p, *v.Link, true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

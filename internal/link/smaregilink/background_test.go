@@ -28,7 +28,8 @@ func (f *fixture) tables(t *testing.T) string {
 
 // Reading links writes nothing, even when the clock has passed the cut-over,
 // Smaregi refuses a stored secret or reports new names: the reads show
-// all that, and the background jobs store it.
+// all that, and the background jobs store it — except the refused secret,
+// which is no 要更新 (the poller stops polling that link instead).
 func TestReadsWriteNothingAndJobsStore(t *testing.T) {
 	f := newFixture(t, cutover.Add(-time.Hour))
 	legacy, err := f.svc.ImportLegacy(f.ctx, actor, f.a.ID, smaregilink.LegacyImport{ContractID: "skold", AccessToken: "tok",
@@ -72,8 +73,8 @@ func TestReadsWriteNothingAndJobsStore(t *testing.T) {
 		t.Errorf("phases %v", phases)
 	}
 	ts, err := f.svc.Terminals(f.ctx, f.a.ID, refused.ID)
-	if err != nil || ts.Problem == nil || ts.Phase != smaregilink.PhaseUpdateRequired {
-		t.Errorf("terminals of the refused link: phase %s, problem %v, %v", ts.Phase, ts.Problem, err)
+	if err != nil || ts.Problem == nil || !ts.Refused || ts.Phase != smaregilink.PhaseActive {
+		t.Errorf("terminals of the refused link: phase %s, refused %v, problem %v, %v", ts.Phase, ts.Refused, ts.Problem, err)
 	}
 	ts, err = f.svc.Terminals(f.ctx, f.a.ID, renamed.ID)
 	if err != nil || len(ts.Rows) == 0 || ts.Rows[0].TerminalName == "旧レジ" || ts.Rows[0].StoreName != "渋谷店" {
@@ -98,7 +99,7 @@ func TestReadsWriteNothingAndJobsStore(t *testing.T) {
 	if n := f.svc.RefreshNames(f.ctx); n != 1 {
 		t.Errorf("renamed %d bindings, want 1", n)
 	}
-	for id, want := range map[int64]link.Status{legacy.ID: link.UpdateRequired, refused.ID: link.UpdateRequired, renamed.ID: link.Active} {
+	for id, want := range map[int64]link.Status{legacy.ID: link.UpdateRequired, refused.ID: link.Active, renamed.ID: link.Active} {
 		if c, _ := f.links.Connection(f.ctx, f.a.ID, id); c.Status != want {
 			t.Errorf("link %d: %s, want %s", id, c.Status, want)
 		}

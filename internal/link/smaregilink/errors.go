@@ -12,7 +12,7 @@ import (
 // The errors of this package that are not Smaregi's answers.
 var (
 	// ErrUpdateFirst: a link on the old credentials past the cut-over (or
-	// whose credentials Smaregi refused) must be updated before its
+	// whose old access token Smaregi refused) must be updated before its
 	// terminals can be changed.
 	ErrUpdateFirst = apperr.New(apperr.Invalid, "smaregi.err.update_first")
 	// ErrAlreadyMigrated: an import of old credentials for a contract the

@@ -78,8 +78,10 @@ type feed struct {
 // with the cached app token (a new one shortly before it expires, or once
 // when Smaregi refuses it); on the old access token it asks the legacy API
 // until the cut-over, and from then on fails as pos.CredentialsRefused
-// (smaregi.ReasonLegacyRetired): 要更新 is not polled. Credentials Smaregi
-// refuses mark the link 要更新 and fail CredentialsRefused.
+// (smaregi.ReasonLegacyRetired), marking the link 要更新, which is not
+// polled. Client credentials that Smaregi refuses fail CredentialsRefused
+// and leave the link as it is: the poller stops polling it and shows
+// エラー with the reason until 連携情報修正 saves new ones.
 func (s *Service) Feed(ctx context.Context, tenantID, connID int64) (pos.Feed, error) {
 	if _, err := s.connection(ctx, tenantID, connID); err != nil {
 		return nil, err
@@ -179,14 +181,21 @@ func (f *feed) fetch(ctx context.Context, q smaregi.TransactionsQuery) ([]smareg
 	if err != nil {
 		return nil, err
 	}
-	switch f.s.PhaseOf(c) {
-	case PhaseUpdateRequired:
+	if f.s.PhaseOf(c) == PhaseUpdateRequired {
 		reason := smaregi.ReasonCredentials
-		if c.AuthKind == link.LegacyToken && f.s.pastCutover() {
+		switch {
+		case c.AuthKind == link.LegacyToken && f.s.pastCutover():
 			reason = smaregi.ReasonLegacyRetired
+		case c.AuthKind == link.LegacyToken:
+			reason = smaregi.ReasonLegacyToken
 		}
-		return nil, &pos.Error{Provider: smaregi.Provider, Op: "transactions", Account: c.ExternalID,
+		err := &pos.Error{Provider: smaregi.Provider, Op: "transactions", Account: c.ExternalID,
 			Class: pos.CredentialsRefused, Reason: reason, Detail: "the link is 要更新"}
+		if c.Status == link.Active {
+			// Past the cut-over before the maintenance job marked it.
+			return nil, f.refused(ctx, c, err)
+		}
+		return nil, err
 	}
 	var cr credentials
 	if _, err := f.s.links.Credentials(ctx, c.TenantID, c.ID, &cr); err != nil {
@@ -208,15 +217,19 @@ func (f *feed) fetch(ctx context.Context, q smaregi.TransactionsQuery) ([]smareg
 	return recs, nil
 }
 
-// refused marks the link 要更新 when Smaregi refuses its stored
-// credentials, as the names check does, so that it is not polled until
+// refused forgets the app token of credentials Smaregi refused, and marks
+// a link on the old access token 要更新 when the old API no longer serves
+// or refused the token (the clock may pass the cut-over before the
+// maintenance job marks it). A link on client credentials is not marked:
+// the poller records the refusal and stops polling it (エラー) until
 // 連携情報修正. It returns err.
 func (f *feed) refused(ctx context.Context, c link.Connection, err error) error {
-	if pos.HasReason(err, smaregi.ReasonCredentials) || pos.HasReason(err, smaregi.ReasonLegacyToken) ||
-		pos.HasReason(err, smaregi.ReasonLegacyRetired) {
-		f.s.forgetToken(c.ID)
-		if serr := f.s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, link.UpdateRequired,
-			"Smaregi refused the stored credentials: "+err.Error()); serr != nil {
+	if pos.ClassOf(err) != pos.CredentialsRefused {
+		return err
+	}
+	f.s.forgetToken(c.ID)
+	if detail, ok := updateRequired(c, err); ok {
+		if serr := f.s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, link.UpdateRequired, detail); serr != nil {
 			return serr
 		}
 	}

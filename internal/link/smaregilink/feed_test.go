@@ -377,8 +377,9 @@ func TestFeedLegacyUntilTheCutover(t *testing.T) {
 	}
 }
 
-// Credentials the shop revoked: CredentialsRefused, and the link is 要更新
-// (not polled until 連携情報修正).
+// Credentials the shop revoked: CredentialsRefused, for the poller to stop
+// on (エラー until 連携情報修正); the link is not marked 要更新, which is the
+// old access token's alone, and no audit entry is written.
 func TestFeedRevokedCredentials(t *testing.T) {
 	f := newFixture(t, after)
 	c, conn := f.linkContract(t, "skfeed05", 24*time.Hour, 1)
@@ -395,8 +396,53 @@ func TestFeedRevokedCredentials(t *testing.T) {
 		t.Fatalf("revoked: %v", err)
 	}
 	got, err := f.links.Connection(f.ctx, f.a.ID, conn.ID)
-	if err != nil || got.Status != link.UpdateRequired || f.svc.Pollable(got) {
-		t.Fatalf("connection %s, %v", got.Status, err)
+	if err != nil || got.Status != link.Active || got.StatusDetail != "" || f.svc.PhaseOf(got) != smaregilink.PhaseActive {
+		t.Fatalf("connection %s (%q), %v", got.Status, got.StatusDetail, err)
+	}
+	if a := f.audit(t); strings.Contains(a, "link.status") {
+		t.Errorf("audit %s", a)
+	}
+}
+
+// A link on the old access token whose token Smaregi refuses is 要更新, and
+// so is one the poller reads past the cut-over before the maintenance job
+// marked it.
+func TestFeedLegacyRefusedIsUpdateRequired(t *testing.T) {
+	f := newFixture(t, cutover.Add(-6*time.Hour))
+	since := cutover.Add(-24 * time.Hour)
+	refused, err := f.svc.ImportLegacy(f.ctx, actor, f.a.ID, smaregilink.LegacyImport{ContractID: f.contract.ID,
+		AccessToken: "not-the-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.feed(t, refused.ID).Changes(f.ctx, "", since)
+	if e, ok := pos.AsError(err); !ok || e.Class != pos.CredentialsRefused || e.Reason != smaregi.ReasonLegacyToken {
+		t.Fatalf("refused token: %v", err)
+	}
+	if got, _ := f.links.Connection(f.ctx, f.a.ID, refused.ID); got.Status != link.UpdateRequired {
+		t.Fatalf("after the refused token: %s", got.Status)
+	}
+
+	c2, err := f.sim.CreateContract(smaregisim.ContractSpec{ID: "skold02"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retired, err := f.svc.ImportLegacy(f.ctx, actor, f.a.ID, smaregilink.LegacyImport{ContractID: c2.ID,
+		AccessToken: c2.LegacyAccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := f.feed(t, retired.ID)
+	if _, err := fd.Changes(f.ctx, "", since); err != nil {
+		t.Fatalf("before the cut-over: %v", err)
+	}
+	f.clock.Set(cutover)
+	_, err = fd.Changes(f.ctx, "", since)
+	if e, ok := pos.AsError(err); !ok || e.Class != pos.CredentialsRefused || e.Reason != smaregi.ReasonLegacyRetired {
+		t.Fatalf("past the cut-over: %v", err)
+	}
+	if got, _ := f.links.Connection(f.ctx, f.a.ID, retired.ID); got.Status != link.UpdateRequired {
+		t.Fatalf("past the cut-over: %s", got.Status)
 	}
 }
 

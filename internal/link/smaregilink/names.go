@@ -13,10 +13,12 @@ import (
 // be renamed — so that the list, which does not ask Smaregi, shows them;
 // a bound register Smaregi no longer lists is marked gone, its binding
 // kept.
-// A link whose stored credentials Smaregi refuses is marked 要更新 on the
-// way, so that it is not polled (the terminal page shows that, but a page
-// writes nothing). Safe on every instance: each link is claimed by one. It
-// returns how many bindings it renamed; failures are logged.
+// A link on the old access token that Smaregi refuses, or no longer
+// serves, is marked 要更新 on the way (the terminal page shows that, but a
+// page writes nothing). Refused client credentials are not marked: the
+// poller stops polling such a link and shows エラー, and this check just
+// tries again in an hour. Safe on every instance: each link is claimed by
+// one. It returns how many bindings it renamed; failures are logged.
 func (s *Service) RefreshNames(ctx context.Context) int {
 	return s.links.RefreshNamesPass(ctx, link.Smaregi, s.log, s.refreshNamesOf, nil)
 }
@@ -25,12 +27,11 @@ func (s *Service) RefreshNames(ctx context.Context) int {
 func (s *Service) refreshNamesOf(ctx context.Context, c link.Connection) (int, error) {
 	stores, listed, _, err := s.ask(ctx, c, s.PhaseOf(c))
 	if err != nil {
-		before := c.Status
-		if _, fatal := s.problem(ctx, &c, err); fatal != nil {
+		if _, fatal := s.problem(ctx, c, err); fatal != nil {
 			return 0, fatal
 		}
-		if c.Status != before {
-			return 0, s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, c.Status, c.StatusDetail)
+		if detail, ok := updateRequired(c, err); ok {
+			return 0, s.links.SetStatus(ctx, systemActor, c.TenantID, c.ID, link.UpdateRequired, detail)
 		}
 		return 0, nil // Smaregi's failure, logged by problem: the next interval tries again
 	}

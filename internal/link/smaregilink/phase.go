@@ -5,6 +5,8 @@ import (
 
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/pos"
+	"github.com/poslink/poslink/internal/pos/smaregi"
 )
 
 // Phase is where a Smaregi link stands.
@@ -18,8 +20,10 @@ const (
 	// works through the old API, and its owner is asked to update it.
 	PhaseLegacy Phase = "legacy"
 	// PhaseUpdateRequired (要更新): on the old access token from the
-	// cut-over on, or its credentials were refused; not polled until
-	// 連携情報修正.
+	// cut-over on, or Smaregi refused that token; not polled until
+	// 連携情報修正 moves it to client credentials. Client credentials that
+	// Smaregi refuses are no 要更新: the link stays active, and the poller
+	// stops polling it (エラー, with the reason) until new ones are saved.
 	PhaseUpdateRequired Phase = "update_required"
 )
 
@@ -55,6 +59,24 @@ func (s *Service) Pollable(c link.Connection) bool {
 // legacyRetiredDetail is the status detail of links marked at the cut-over,
 // for support staff.
 const legacyRetiredDetail = "legacy Smaregi API retired: update to client ID and secret (連携情報修正)"
+
+// updateRequired says whether err, a failed call for a link on the old
+// access token, means the link must move to client credentials (要更新):
+// the old API no longer serves, or refused the token. detail says so for
+// support staff. Every other refusal — of client credentials above all —
+// leaves the link as it is: it will work again once its owner saves
+// credentials Smaregi accepts, and meanwhile the poller does not poll it.
+func updateRequired(c link.Connection, err error) (detail string, ok bool) {
+	switch {
+	case c.AuthKind != link.LegacyToken:
+		return "", false
+	case pos.HasReason(err, smaregi.ReasonLegacyRetired):
+		return legacyRetiredDetail, true
+	case pos.HasReason(err, smaregi.ReasonLegacyToken):
+		return "Smaregi refused the stored access token: " + err.Error(), true
+	}
+	return "", false
+}
 
 // MarkRetiredLegacyLinks marks every link still on the old token 要更新,
 // across tenants, once the cut-over has passed, so that support staff and

@@ -51,6 +51,11 @@ type Terminals struct {
 	// Problem is why Smaregi could not list them (an *apperr.Error with the
 	// owner's message); Rows then hold the bindings.
 	Problem error
+	// Refused: Smaregi refused the stored credentials or has no such
+	// contract. That will not pass by itself: nothing can be bound, and the
+	// poller stops polling the link, until 連携情報修正 saves credentials
+	// that Smaregi accepts.
+	Refused bool
 }
 
 // Terminals lists the link's registers with the camera each feeds: from
@@ -59,7 +64,8 @@ type Terminals struct {
 // cut-over; from its bindings alone once it is 要更新. A failure to reach
 // Smaregi is not an error: it is in Problem, and the bindings are listed.
 // It writes nothing: the rows show the names Smaregi reports now, and the
-// background job (RefreshNames) stores them on the bindings.
+// background job (RefreshNames) stores them on the bindings; an old access
+// token Smaregi refused shows the link 要更新, and that job stores the mark.
 func (s *Service) Terminals(ctx context.Context, tenantID, connID int64) (Terminals, error) {
 	c, err := s.connection(ctx, tenantID, connID)
 	if err != nil {
@@ -70,12 +76,16 @@ func (s *Service) Terminals(ctx context.Context, tenantID, connID int64) (Termin
 		return Terminals{}, err
 	}
 	out := Terminals{Conn: c, Phase: s.PhaseOf(c), Source: SourceBindings}
-	stores, listed, source, err := s.ask(ctx, c, out.Phase)
-	if err != nil {
-		if out.Problem, err = s.problem(ctx, &c, err); err != nil {
+	stores, listed, source, askErr := s.ask(ctx, c, out.Phase)
+	if askErr != nil {
+		if out.Problem, err = s.problem(ctx, c, askErr); err != nil {
 			return Terminals{}, err
 		}
-		out.Conn, out.Phase = c, s.PhaseOf(c)
+		if detail, ok := updateRequired(c, askErr); ok {
+			out.Conn.Status, out.Conn.StatusDetail = link.UpdateRequired, detail
+			out.Phase = s.PhaseOf(out.Conn)
+		}
+		out.Refused = needsOwner(askErr)
 	} else {
 		out.Stores, out.Source = stores, source
 	}
@@ -111,22 +121,22 @@ func (s *Service) ask(ctx context.Context, c link.Connection, phase Phase) ([]sm
 	return stores, terms, SourceAPI, err
 }
 
-// problem turns a failed listing into the owner's message. Credentials
-// that Smaregi refuses will not start working by themselves: the link is
-// then 要更新 in c, which the page shows; the background job (RefreshNames)
-// stores the mark, so that it is not polled until 連携情報修正.
-// An internal failure comes back as fatal instead.
-func (s *Service) problem(ctx context.Context, c *link.Connection, err error) (shown, fatal error) {
+// problem turns a failed listing into the owner's message (which wraps
+// Smaregi's error); an internal failure comes back as fatal instead.
+func (s *Service) problem(ctx context.Context, c link.Connection, err error) (shown, fatal error) {
 	shown = s.userError(ctx, c.ExternalID, err, storedCreds)
 	if _, ok := apperr.As(shown); !ok {
 		return nil, shown
 	}
-	if pos.HasReason(err, smaregi.ReasonCredentials) || pos.HasReason(err, smaregi.ReasonLegacyToken) ||
-		pos.HasReason(err, smaregi.ReasonLegacyRetired) {
-		detail := "Smaregi refused the stored credentials: " + err.Error()
-		c.Status, c.StatusDetail = link.UpdateRequired, detail
-	}
 	return shown, nil
+}
+
+// needsOwner reports whether Smaregi refused a link's stored credentials or
+// has no such contract: what will not pass until its owner acts, as the
+// poller judges it too.
+func needsOwner(err error) bool {
+	c := pos.ClassOf(err)
+	return c == pos.CredentialsRefused || c == pos.NotFound
 }
 
 // mergeRows lists Smaregi's registers, then those known only from
