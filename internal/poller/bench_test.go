@@ -156,7 +156,8 @@ func envInt(name string, def int) int {
 // over the simulators and the providers' own feeds takes its place the
 // same way (docs/benchmarks.md).
 type loadSource interface {
-	// seed sets up n connections, two registers of each bound, due now and
+	// seed sets up n connections, two registers of each bound, first due
+	// within the next minute (as links made at different times are) and
 	// continuing from now (the load is the minute polls, not backfills),
 	// and returns their IDs.
 	seed(b *testing.B, f *fixture, n int) []int64
@@ -217,7 +218,7 @@ func (s fakeSource) seed(b *testing.B, f *fixture, n int) []int64 {
 	for i, id := range ids {
 		f.fake.add(id, uint64(5000+i), "1:1", "1:2")
 	}
-	_, err = f.pool.Exec(ctx, `UPDATE poll_states SET cursor = 't:' || $1::text, due_at = now()
+	_, err = f.pool.Exec(ctx, `UPDATE poll_states SET cursor = 't:' || $1::text, due_at = now() + random() * interval '1 minute'
 		WHERE connection_id = ANY($2)`, strconv.FormatInt(time.Now().UnixNano(), 10), ids)
 	must(b, err)
 	return ids

@@ -182,7 +182,8 @@ func (s *simSource) seed(b *testing.B, f *fixture, n int) []int64 {
 	}
 	must(b, g.Wait())
 	cursor := fmt.Sprintf(`{"from":%q}`, time.Now().UTC().Format(time.RFC3339))
-	_, err = f.pool.Exec(ctx, `UPDATE poll_states SET cursor = $1, due_at = now() WHERE connection_id = ANY($2)`, cursor, ids)
+	_, err = f.pool.Exec(ctx, `UPDATE poll_states SET cursor = $1,
+		due_at = now() + random() * interval '1 minute' WHERE connection_id = ANY($2)`, cursor, ids)
 	must(b, err)
 	s.latency(b, true)
 	return ids

@@ -114,13 +114,16 @@ const extendSQL = `UPDATE poll_states SET cursor = $4, lease_until = now() + $5 
 WHERE ` + fenced
 
 // finishSQL saves the cursor and ends a successful poll: the lease is
-// released, failures forgotten, and the connection due after the interval
-// ($6 ms), or at once when more is waiting ($5) or something changed while
-// the poll ran (kicked).
+// released, failures forgotten, and the connection due an interval ($6 ms)
+// after it was due this time — or at once when more is waiting ($5),
+// something changed while the poll ran (kicked), or the poller is more than
+// an interval behind. Counting from the due time rather than from the
+// poll's end keeps each connection's cadence at the interval: the wait for
+// a claim and the poll's own time do not add up from poll to poll.
 const finishSQL = `
 UPDATE poll_states
 SET cursor = $4, lease_owner = NULL, lease_until = NULL,
-    due_at = CASE WHEN kicked OR $5 THEN now() ELSE now() + $6 * interval '1 millisecond' END,
+    due_at = CASE WHEN kicked OR $5 THEN now() ELSE greatest(due_at + $6 * interval '1 millisecond', now()) END,
     failures = 0, stopped_at = NULL, last_attempt_at = now(), last_ok_at = now(),
     reconciled_at = CASE WHEN $7 THEN now() ELSE coalesce(reconciled_at, now()) END
 WHERE ` + fenced

@@ -282,3 +282,34 @@ func TestRebindSplitsHistory(t *testing.T) {
 		t.Error("the deleted link is still polled")
 	}
 }
+
+// A connection is due an interval after it was last due, not after its
+// poll ended: the wait for a claim and the poll's time do not push its
+// cadence back poll after poll. A poller more than an interval behind
+// polls it at once.
+func TestNextPollCountsFromTheDueTime(t *testing.T) {
+	f := newFixture(t, time.Now)
+	conn := f.connect(t, link.Smaregi, "c1", 7, "1:1")
+	f.bind(t, conn.ID, "1:1", f.camA.ID)
+	s := &store{pool: f.pool, owner: "test", leaseFor: time.Minute, interval: time.Minute}
+	for _, late := range []time.Duration{10 * time.Second, 5 * time.Minute} {
+		var due, polled time.Time
+		must(t, f.pool.QueryRow(f.ctx, `UPDATE poll_states SET due_at = date_trunc('second', now()) - $2 * interval '1 second'
+			WHERE connection_id = $1 RETURNING due_at, now()`, conn.ID, late.Seconds()).Scan(&due, &polled))
+		leases, err := s.claim(f.ctx, 1, []string{"smaregi"}, time.Hour)
+		must(t, err)
+		if len(leases) != 1 {
+			t.Fatalf("claimed %d connections", len(leases))
+		}
+		_, err = s.commitPage(f.ctx, leases[0], columns{}, "cursor", &finish{}, nil)
+		must(t, err)
+		var next time.Time
+		must(t, f.pool.QueryRow(f.ctx, `SELECT due_at FROM poll_states WHERE connection_id = $1`, conn.ID).Scan(&next))
+		if want := due.Add(time.Minute); late < time.Minute && !next.Equal(want) {
+			t.Errorf("polled %v late: next due %v, want %v (an interval after %v)", late, next, want, due)
+		}
+		if late > time.Minute && (next.Before(polled) || next.After(polled.Add(time.Minute/2))) {
+			t.Errorf("polled %v late: next due %v, want at once (about %v)", late, next, polled)
+		}
+	}
+}
