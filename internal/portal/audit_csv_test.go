@@ -18,7 +18,9 @@ func readCSV(t *testing.T, res *http.Response, body, prefix string) [][]string {
 	t.Helper()
 	// The portal names the file by its own clock, the real one: the day
 	// of the request, which may have been just before midnight.
-	name := func(at time.Time) string { return `attachment; filename="` + prefix + at.In(tokyo).Format("20060102") + `.csv"` }
+	name := func(at time.Time) string {
+		return `attachment; filename="` + prefix + at.In(tokyo).Format("20060102") + `.csv"`
+	}
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("export: %d\n%.2000s", res.StatusCode, body)
 	}
