@@ -20,8 +20,8 @@ type Filter struct {
 	// TenantName keeps the entries of tenants whose name contains it, in
 	// any case.
 	TenantName string
-	// ActorID keeps the entries one user made.
-	ActorID int64
+	// ActorIDs keeps the entries these users made.
+	ActorIDs []int64
 	// ActorText keeps the entries whose actor (an e-mail, "cli:…",
 	// "system:…") contains it, in any case.
 	ActorText string
@@ -106,8 +106,8 @@ func list(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 	if f.TenantName != "" {
 		where = append(where, "tenant_id IN (SELECT id FROM tenants WHERE name ILIKE "+arg(containsPattern(f.TenantName))+")")
 	}
-	if f.ActorID != 0 {
-		where = append(where, "actor_id = "+arg(f.ActorID))
+	if len(f.ActorIDs) > 0 {
+		where = append(where, "actor_id = ANY("+arg(f.ActorIDs)+")")
 	}
 	if f.ActorText != "" {
 		where = append(where, "actor ILIKE "+arg(containsPattern(f.ActorText)))

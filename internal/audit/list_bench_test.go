@@ -59,7 +59,7 @@ func BenchmarkListFilters(b *testing.B) {
 		{"tenant_older", audit.Filter{TenantID: 17, BeforeID: 100_000}},
 		{"tenant_name", audit.Filter{TenantName: "テナント99"}},
 		{"actor_text", audit.Filter{ActorText: "staff7@"}},
-		{"actor_id", audit.Filter{ActorID: 1234}},
+		{"actor_id", audit.Filter{ActorIDs: []int64{1234}}},
 		{"action_rare", audit.Filter{Action: "tenant.rename"}},
 		{"action_group", audit.Filter{Action: "user."}},
 		{"action_none", audit.Filter{Action: "user.enable"}},

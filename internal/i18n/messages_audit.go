@@ -42,7 +42,6 @@ var jaAudit = map[string]string{
 	"audit.no_match":           "条件に合う記録はありません。",
 	"audit.csv":                "CSVでダウンロード",
 	"audit.csv_note":           "CSV（UTF-8、BOM付き）には、条件に合う記録が新しい順に最大 %s 件含まれます。",
-	"audit.csv_file":           "操作履歴",
 
 	"audit.err.filter":     "絞り込みの条件を確認してください（%s）。",
 	"audit.err.date":       "日付を YYYY-MM-DD の形式で入力してください。",
@@ -178,7 +177,6 @@ var enAudit = map[string]string{
 	"audit.no_match":           "No entries match.",
 	"audit.csv":                "Download CSV",
 	"audit.csv_note":           "The CSV (UTF-8 with BOM) holds up to %s of the matching entries, newest first.",
-	"audit.csv_file":           "change-history",
 
 	"audit.err.filter":     "Please check the filter (%s).",
 	"audit.err.date":       "Enter a date as YYYY-MM-DD.",

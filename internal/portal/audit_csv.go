@@ -25,7 +25,11 @@ const utf8BOM = "\uFEFF"
 // reader's language and times in RFC 3339 with their zone. It is written
 // as it is read, a batch at a time. A refused filter is the page's 400.
 func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, rd auditReader, titleKey string) {
-	q := s.auditQuery(r, rd)
+	q, err := s.auditQuery(r, rd)
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
 	if len(q.errs) > 0 {
 		s.renderAudit(w, r, http.StatusBadRequest, rd, s.page(r, titleKey), s.auditLog(r, rd, q))
 		return
@@ -35,7 +39,11 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request, rd auditReader
 	f := q.filter
 	f.BeforeID, f.Limit = 0, audit.MaxExport
 	var out *auditCSVWriter
-	_, err := audit.Export(ctx, s.deps.Pool, f, func(batch []audit.Entry) error {
+	if q.none {
+		s.startAuditCSV(w, rd, lang).flushQuietly()
+		return
+	}
+	_, err = audit.Export(ctx, s.deps.Pool, f, func(batch []audit.Entry) error {
 		names, err := auditview.Resolve(ctx, s.deps.Pool, rd.tenantID, batch)
 		if err != nil {
 			return err

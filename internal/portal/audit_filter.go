@@ -43,6 +43,11 @@ type auditQuery struct {
 	errs map[string]string
 	// filter is what the query selects, tenant aside for an owner.
 	filter audit.Filter
+	// linkedActor is the user a row's link narrowed the log to (staff).
+	linkedActor int64
+	// none: the query can select nothing (an owner's actor filter that
+	// matches none of the tenant's users), and nothing is read.
+	none bool
 }
 
 // auditParams are the parameters the log of staff or of an owner reads,
@@ -65,7 +70,9 @@ func parseAuditQuery(q url.Values, staff bool, loc *time.Location) auditQuery {
 	}
 	f := &a.filter
 	f.TenantID = a.id(auditTenant)
-	f.ActorID = a.id(auditActorID)
+	if a.linkedActor = a.id(auditActorID); a.linkedActor != 0 {
+		f.ActorIDs = []int64{a.linkedActor}
+	}
 	f.BeforeID = a.id(auditBefore)
 	f.TenantName = a.text(auditTenantName, auditMaxTenantName)
 	f.ActorText = a.text(auditActor, auditMaxActor)

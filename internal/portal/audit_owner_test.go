@@ -115,6 +115,22 @@ func TestOwnerCannotReadAnotherTenantsLog(t *testing.T) {
 	wantContains(t, body, "記録はありません。")
 	f.notOthers(t, "/audit?before=", body)
 
+	// The actor filter finds the tenant's own users, never support's: an
+	// owner cannot learn whether an e-mail is a staff member's that made
+	// changes.
+	for _, q := range []string{"actor=" + url.QueryEscape(staffEmail), "actor=staff", "actor=poslink.example"} {
+		_, body := f.c.get("/audit?" + q)
+		wantContains(t, body, "条件に合う記録はありません。")
+		res, body := f.c.get("/audit.csv?" + q)
+		if records := readCSV(t, res, body, "poslink-history-"); len(records) != 1 {
+			t.Errorf("/audit.csv?%s exports %d records", q, len(records)-1)
+		}
+	}
+	_, body = f.c.get("/audit?actor=OWNER%40")
+	if n := strings.Count(body, "<tr>") - 1; n != 2 || strings.Count(body, "<td>"+ownerEmail+"</td>") != 2 {
+		t.Errorf("the owner's own e-mail finds %d rows", n)
+	}
+
 	for _, p := range []string{"/support/audit", "/support/audit.csv", "/support/audit?tenant=" + other, "/support/audit.csv?tenant=" + other} {
 		res, body := f.c.get(p)
 		if res.StatusCode != http.StatusForbidden {
