@@ -78,7 +78,8 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 
 	ownerPages := []string{"/", "/login", "/cameras", "/ubiregi", "/smaregi", "/smaregi/new",
 		"/ubiregi/" + itoa(ub.ID) + "/unbind?" + url.Values{"terminal": {ubTerms[0].Key}}.Encode(),
-		"/ubiregi/" + itoa(ub.ID) + "/delete"}
+		"/ubiregi/" + itoa(ub.ID) + "/delete", "/audit", "/audit?action=link.&from=2026-01-01", "/audit.csv",
+		"/audit?before=" + itoa(lastAudit)}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
 		ownerPages = append(ownerPages, "/cameras/"+itoa(c))
 	}
@@ -87,7 +88,9 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 			connPath(c, "unbind")+"?"+url.Values{"terminal": {"1:1", "1:2"}}.Encode())
 	}
 	staffPages := []string{"/support/", "/support/tenants", "/support/tenants?q=" + url.QueryEscape("読む"), tenantPath(tn.ID),
-		"/support/audit", "/support/audit?tenant=" + itoa(tn.ID), "/support/audit?before=" + itoa(lastAudit)}
+		"/support/audit", "/support/audit?tenant=" + itoa(tn.ID), "/support/audit?before=" + itoa(lastAudit),
+		"/support/audit?tenant_name=" + url.QueryEscape("読む") + "&actor=owner&action=link.&from=2026-01-01&to=2026-12-31",
+		"/support/audit.csv", "/support/audit.csv?tenant=" + itoa(tn.ID) + "&action=link.bind"}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
 		staffPages = append(staffPages, cameraPath(tn.ID, c))
 	}

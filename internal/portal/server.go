@@ -151,6 +151,7 @@ func (s *Server) routes() chi.Router {
 				r.Get("/cameras/{cameraID}", s.cameraDetail)
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)
+				s.ownerAuditRoutes(r)
 			})
 			r.Route("/support", func(r chi.Router) {
 				r.Use(s.requireStaff)

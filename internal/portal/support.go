@@ -38,6 +38,7 @@ func (s *Server) supportRoutes(r chi.Router) {
 		r.Post("/cameras/{cameraID}/pos", s.supportCameraPOS)
 	})
 	r.Get("/audit", s.supportAudit)
+	r.Get("/audit.csv", s.supportAuditCSV)
 }
 
 // supportTenant loads the tenant named in the URL; when it answers false
