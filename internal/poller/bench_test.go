@@ -195,12 +195,8 @@ func (s fakeSource) newLink(b *testing.B, f *fixture) int64 {
 // the database (the fake feeds need no credentials).
 func (s fakeSource) seed(b *testing.B, f *fixture, n int) []int64 {
 	ctx := f.ctx
+	benchTenants(b, f)
 	_, err := f.pool.Exec(ctx, `
-		INSERT INTO tenants (name) SELECT 'bench ' || g FROM generate_series(1, 100) g;
-		INSERT INTO cameras (tenant_id, device_id, name, pos_enabled, pos_usable_from)
-			SELECT id, 'bench-cam-' || id, 'cam', true, current_date - 7 FROM tenants WHERE name LIKE 'bench %';`)
-	must(b, err)
-	_, err = f.pool.Exec(ctx, `
 		INSERT INTO pos_connections (tenant_id, provider, external_id, auth_kind, credentials)
 		SELECT t.id, 'smaregi', 'bench' || g, 'client_credentials', '\x00'::bytea
 		FROM generate_series(1, $1::int) g JOIN tenants t ON t.name = 'bench ' || (g % 100 + 1)`, n)
@@ -222,6 +218,16 @@ func (s fakeSource) seed(b *testing.B, f *fixture, n int) []int64 {
 		WHERE connection_id = ANY($2)`, strconv.FormatInt(time.Now().UnixNano(), 10), ids)
 	must(b, err)
 	return ids
+}
+
+// benchTenants makes the load's 100 tenants, "bench 1" to "bench 100",
+// with a camera each, its POS option usable.
+func benchTenants(b *testing.B, f *fixture) {
+	_, err := f.pool.Exec(f.ctx, `
+		INSERT INTO tenants (name) SELECT 'bench ' || g FROM generate_series(1, 100) g;
+		INSERT INTO cameras (tenant_id, device_id, name, pos_enabled, pos_usable_from)
+			SELECT id, 'bench-cam-' || id, 'cam', true, current_date - 7 FROM tenants WHERE name LIKE 'bench %';`)
+	must(b, err)
 }
 
 // loadResult is what one measured run found.

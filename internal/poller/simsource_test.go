@@ -157,11 +157,7 @@ func (s *simSource) link(ctx context.Context, n int, tenantID, cameraID int64) (
 // reads on from).
 func (s *simSource) seed(b *testing.B, f *fixture, n int) []int64 {
 	ctx := f.ctx
-	_, err := f.pool.Exec(ctx, `
-		INSERT INTO tenants (name) SELECT 'bench ' || g FROM generate_series(1, 100) g;
-		INSERT INTO cameras (tenant_id, device_id, name, pos_enabled, pos_usable_from)
-			SELECT id, 'bench-cam-' || id, 'cam', true, current_date - 7 FROM tenants WHERE name LIKE 'bench %';`)
-	must(b, err)
+	benchTenants(b, f)
 	rows, err := f.pool.Query(ctx, `SELECT t.id, c.id FROM tenants t JOIN cameras c ON c.tenant_id = t.id
 		WHERE t.name LIKE 'bench %' ORDER BY t.id`)
 	must(b, err)
