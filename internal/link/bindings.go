@@ -63,7 +63,7 @@ var ErrChanged = apperr.New(apperr.Conflict, "err.link_changed")
 // binding if it fed another. seen is the version of the terminal the
 // person saw: the ID of its binding then, or NotBound. When the terminal's
 // binding is another one now, nothing changes and the answer is
-// ErrChanged; a seen that was never a binding of the terminal is
+// ErrChanged (unless it feeds the camera already: then all is as asked); a seen that was never a binding of the terminal is
 // ErrNotFound. The check and the change are one transaction under the
 // connection's lock, so of concurrent changes from one version only the
 // first wins. The caller has checked that the terminal belongs to the
@@ -86,17 +86,18 @@ func (s *Store) Bind(ctx context.Context, actor audit.Actor, tenantID, connectio
 // another camera (support staff's 再連携): the binding's ID names the
 // terminal and is the version the person saw. One that is not the
 // connection's is ErrNotFound; one that ended since is ErrChanged. The
-// terminal keeps its names; the provider is not asked.
-func (s *Store) Rebind(ctx context.Context, actor audit.Actor, tenantID, connectionID, bindingID, cameraID int64) error {
+// terminal keeps its names; the provider is not asked. It returns the
+// terminal.
+func (s *Store) Rebind(ctx context.Context, actor audit.Actor, tenantID, connectionID, bindingID, cameraID int64) (Terminal, error) {
 	if err := s.checkCamera(ctx, tenantID, cameraID); err != nil {
-		return err
+		return Terminal{}, err
 	}
-	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	var t Terminal
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		at, err := lockConnection(ctx, tx, tenantID, connectionID)
 		if err != nil {
 			return err
 		}
-		var t Terminal
 		var ended bool
 		err = tx.QueryRow(ctx, `SELECT terminal_key, terminal_name, store_name, unbound_at IS NOT NULL
 			FROM terminal_bindings WHERE tenant_id = $1 AND connection_id = $2 AND id = $3`,
@@ -111,6 +112,7 @@ func (s *Store) Rebind(ctx context.Context, actor audit.Actor, tenantID, connect
 		}
 		return bindTx(ctx, tx, actor, tenantID, connectionID, t, cameraID, bindingID, at)
 	})
+	return t, err
 }
 
 // checkCamera refuses a camera that is not the tenant's or whose POS option
@@ -161,7 +163,7 @@ func dbNow(ctx context.Context, tx pgx.Tx) (time.Time, error) {
 
 // bindTx binds within tx, which holds the connection's lock, as of at,
 // if the terminal's current binding is still the one seen (AnyBinding:
-// whichever).
+// whichever). A terminal that feeds the camera already stays as it is.
 func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connectionID int64, t Terminal, cameraID, seen int64, at time.Time) error {
 	var currentID, current int64
 	err := tx.QueryRow(ctx, `SELECT id, camera_id FROM terminal_bindings
@@ -169,16 +171,16 @@ func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connect
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("read binding: %w", err)
 	}
-	if seen != AnyBinding && seen != currentID {
-		return seenError(ctx, tx, tenantID, connectionID, t.Key, seen)
-	}
 	switch {
 	case err == nil && current == cameraID:
-		// Already so; refresh the names the provider reports.
+		// Already so, whatever the person saw; refresh the names the
+		// provider reports.
 		_, err := tx.Exec(ctx, `UPDATE terminal_bindings SET terminal_name = $3, store_name = $4
 			WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`,
 			connectionID, t.Key, clip(t.Name, 200), clip(t.Store, 200))
 		return err
+	case seen != AnyBinding && seen != currentID:
+		return seenError(ctx, tx, tenantID, connectionID, t.Key, seen)
 	case err == nil:
 		if _, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = $3
 			WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`, connectionID, t.Key, at); err != nil {

@@ -206,7 +206,9 @@ func TestConcurrentRebindsKeepPeriodsContiguous(t *testing.T) {
 		if i%2 == 1 {
 			cam = f.camA2.ID
 		}
-		wg.Go(func() { errs[i] = f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T"}, cam, link.AnyBinding) })
+		wg.Go(func() {
+			errs[i] = f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T"}, cam, link.AnyBinding)
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {

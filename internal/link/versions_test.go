@@ -45,7 +45,7 @@ func TestChangesCarryTheVersionTheyWereMadeFrom(t *testing.T) {
 	before := f.rowCounts(t)
 	for name, err := range map[string]error{
 		"rebind":        f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, term, f.camA.ID, seen),
-		"staff rebind":  f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, seen, f.camA.ID),
+		"staff rebind":  second(f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, seen, f.camA.ID)),
 		"delete row":    second(f.store.Unbind(f.ctx, actor, f.a.ID, conn.ID, []int64{seen})),
 		"delete link":   f.store.Delete(f.ctx, actor, f.a.ID, conn.ID, []int64{seen}),
 		"delete link 2": f.store.Delete(f.ctx, actor, f.a.ID, conn.ID, nil),
@@ -57,9 +57,9 @@ func TestChangesCarryTheVersionTheyWereMadeFrom(t *testing.T) {
 	// A version the terminal never had: a hand-made form.
 	for name, err := range map[string]error{
 		"rebind with another tenant's binding":       f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, term, f.camA.ID, theirs),
-		"staff rebind of another tenant's binding":   f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, theirs, f.camA.ID),
-		"staff rebind on another tenant's link":      f.store.Rebind(f.ctx, actor, f.a.ID, other.ID, theirs, f.camA.ID),
-		"staff rebind of a binding of no connection": f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, 999999, f.camA.ID),
+		"staff rebind of another tenant's binding":   second(f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, theirs, f.camA.ID)),
+		"staff rebind on another tenant's link":      second(f.store.Rebind(f.ctx, actor, f.a.ID, other.ID, theirs, f.camA.ID)),
+		"staff rebind of a binding of no connection": second(f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, 999999, f.camA.ID)),
 	} {
 		if !errors.Is(err, link.ErrNotFound) {
 			t.Errorf("%s: %v, want ErrNotFound", name, err)
@@ -71,17 +71,19 @@ func TestChangesCarryTheVersionTheyWereMadeFrom(t *testing.T) {
 	// From the current version each works: the staff's rebind keeps the
 	// terminal and its name.
 	current := f.bindingIDs(t, f.a.ID, conn.ID)[0]
-	must(t, f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, current, f.camA.ID))
+	if got, err := f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, current, f.camA.ID); err != nil || got != term {
+		t.Fatalf("staff rebind: %+v %v", got, err)
+	}
 	bs, _ := f.store.Bindings(f.ctx, f.a.ID, conn.ID)
 	if len(bs) != 1 || bs[0].CameraID != f.camA.ID || bs[0].Terminal != term {
 		t.Fatalf("after the staff's rebind: %+v", bs)
 	}
 	// Rebinding to a camera whose POS option is not usable is refused with
 	// its reason, whatever the version.
-	if err := f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, bs[0].ID, f.camWait.ID); !errors.Is(err, link.ErrCameraNotUsable) {
+	if _, err := f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, bs[0].ID, f.camWait.ID); !errors.Is(err, link.ErrCameraNotUsable) {
 		t.Errorf("rebind to a waiting camera: %v", err)
 	}
-	if err := f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, bs[0].ID, f.camOff.ID); !errors.Is(err, link.ErrCameraPOSOff) {
+	if _, err := f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, bs[0].ID, f.camOff.ID); !errors.Is(err, link.ErrCameraPOSOff) {
 		t.Errorf("rebind to a camera without the option: %v", err)
 	}
 	must(t, f.store.Delete(f.ctx, actor, f.a.ID, conn.ID, []int64{bs[0].ID}))
@@ -104,7 +106,7 @@ func TestOnlyOneConcurrentChangeFromAVersionWins(t *testing.T) {
 			case 0:
 				errs[i] = f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T"}, f.camA2.ID, seen)
 			case 1:
-				errs[i] = f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, seen, f.camA2.ID)
+				_, errs[i] = f.store.Rebind(f.ctx, actor, f.a.ID, conn.ID, seen, f.camA2.ID)
 			default:
 				_, errs[i] = f.store.Unbind(f.ctx, actor, f.a.ID, conn.ID, []int64{seen})
 			}

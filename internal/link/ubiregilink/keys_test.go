@@ -2,7 +2,7 @@ package ubiregilink
 
 import (
 	"errors"
-		"strings"
+	"strings"
 	"testing"
 
 	"github.com/poslink/poslink/internal/apperr"
