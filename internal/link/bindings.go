@@ -361,19 +361,35 @@ func (s *Store) RenameTerminals(ctx context.Context, tenantID, connectionID int6
 }
 
 // checkAllSeen refuses, within tx under the connection's lock, a change
-// to all of a connection's bindings when they are not exactly the ones
-// seen (ErrChanged).
+// to all of a connection's bindings when seen names a binding that was
+// never the connection's (ErrNotFound), or when its current bindings are
+// not exactly the ones seen (ErrChanged).
 func checkAllSeen(ctx context.Context, tx pgx.Tx, tenantID, connectionID int64, seen []int64) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM terminal_bindings
-		WHERE tenant_id = $1 AND connection_id = $2 AND unbound_at IS NULL ORDER BY id`, tenantID, connectionID)
+	seen = slices.Compact(slices.Sorted(slices.Values(seen)))
+	rows, err := tx.Query(ctx, `SELECT id, unbound_at IS NULL FROM terminal_bindings
+		WHERE tenant_id = $1 AND connection_id = $2 AND (unbound_at IS NULL OR id = ANY($3)) ORDER BY id`,
+		tenantID, connectionID, seen)
 	if err != nil {
 		return fmt.Errorf("read bindings: %w", err)
 	}
-	current, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
+	var known, current []int64
+	var id int64
+	var isCurrent bool
+	_, err = pgx.ForEachRow(rows, []any{&id, &isCurrent}, func() error {
+		if slices.Contains(seen, id) {
+			known = append(known, id)
+		}
+		if isCurrent {
+			current = append(current, id)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
 		return fmt.Errorf("read bindings: %w", err)
-	}
-	if !slices.Equal(current, slices.Compact(slices.Sorted(slices.Values(seen)))) {
+	case len(known) < len(seen):
+		return ErrNotFound
+	case !slices.Equal(current, seen):
 		return ErrChanged
 	}
 	return nil

@@ -169,7 +169,12 @@ func (s *Service) Unbind(ctx context.Context, actor audit.Actor, tenantID, connI
 	if _, err := s.Connection(ctx, tenantID, connID); err != nil {
 		return 0, err
 	}
-	return s.links.Unbind(ctx, actor, tenantID, connID, bindingIDs)
+	n, err := s.links.Unbind(ctx, actor, tenantID, connID, bindingIDs)
+	if errors.Is(err, link.ErrNotFound) {
+		// The account is the tenant's: it is the bindings that are not.
+		err = ErrNothingToUnbind
+	}
+	return n, err
 }
 
 // Delete unlinks the account: its stored grant and its terminals' links
