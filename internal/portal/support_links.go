@@ -73,10 +73,11 @@ type supportLinkChange struct {
 	refusal views.LinkRefusal
 }
 
-// supportLinkRequest reads a staff change; when it answers false it has
-// already answered (404 for an unknown tenant or a bad ID, the page with
-// the message for a missing reason).
-func (s *Server) supportLinkRequest(w http.ResponseWriter, r *http.Request) (supportLinkChange, bool) {
+// supportLinkRequest reads a staff change of a binding's row (ofRow) or of
+// a whole account; when it answers false it has already answered (404 for
+// an unknown tenant or a bad ID, the page with the message for a missing
+// reason).
+func (s *Server) supportLinkRequest(w http.ResponseWriter, r *http.Request, ofRow bool) (supportLinkChange, bool) {
 	t, ok := s.supportTenant(w, r)
 	if !ok {
 		return supportLinkChange{}, false
@@ -85,8 +86,15 @@ func (s *Server) supportLinkRequest(w http.ResponseWriter, r *http.Request) (sup
 	if !ok || !s.parseForm(w, r) {
 		return supportLinkChange{}, false
 	}
-	c := supportLinkChange{tenant: t, connID: connID,
-		refusal: views.LinkRefusal{ConnID: connID, Reason: r.PostForm.Get("reason")}}
+	// A refused change's message goes to the row of the binding it names,
+	// or to the account's 連携解除.
+	c := supportLinkChange{tenant: t, connID: connID, refusal: views.LinkRefusal{Reason: r.PostForm.Get("reason")}}
+	if ofRow {
+		c.refusal.BindingID, _ = seenBinding(r)
+		c.refusal.CameraID, _ = link.ParseID(r.PostForm.Get("camera"))
+	} else {
+		c.refusal.ConnID = connID
+	}
 	var err error
 	if c.actor, err = link.OnBehalf(actor(r), r.PostForm.Get("reason")); err != nil {
 		s.supportLinkRefused(w, r, c, err)
@@ -107,13 +115,12 @@ func (s *Server) supportLinkRefused(w http.ResponseWriter, r *http.Request, c su
 // supportLinkRebind is 再連携: the terminal of the binding shown feeds the
 // chosen camera from now on.
 func (s *Server) supportLinkRebind(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.supportLinkRequest(w, r)
+	c, ok := s.supportLinkRequest(w, r, true)
 	if !ok {
 		return
 	}
 	bindingID, err := seenBinding(r)
 	cameraID, camOK := link.ParseID(r.PostForm.Get("camera"))
-	c.refusal.BindingID, c.refusal.CameraID = bindingID, cameraID
 	switch {
 	case err == nil && bindingID == link.NotBound:
 		err = errSeenInvalid
@@ -137,12 +144,11 @@ func (s *Server) supportLinkRebind(w http.ResponseWriter, r *http.Request) {
 
 // supportLinkUnbind is 削除 of a terminal's link: the binding shown ends.
 func (s *Server) supportLinkUnbind(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.supportLinkRequest(w, r)
+	c, ok := s.supportLinkRequest(w, r, true)
 	if !ok {
 		return
 	}
 	bindingID, err := seenBinding(r)
-	c.refusal.BindingID = bindingID
 	if err == nil && bindingID == link.NotBound {
 		err = errSeenInvalid
 	}
@@ -159,7 +165,7 @@ func (s *Server) supportLinkUnbind(w http.ResponseWriter, r *http.Request) {
 // supportLinkDelete is 連携解除 of an account: its credentials go and the
 // bindings shown end; the transactions stay.
 func (s *Server) supportLinkDelete(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.supportLinkRequest(w, r)
+	c, ok := s.supportLinkRequest(w, r, false)
 	if !ok {
 		return
 	}
