@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"time"
 
@@ -157,6 +158,10 @@ func (s *Server) ubiregiBind(w http.ResponseWriter, r *http.Request) {
 	seen, err := seenBinding(r)
 	if err == nil {
 		t, err = s.deps.Ubiregi.Bind(r.Context(), actor(r), u.TenantID, id, terminal, cameraID, seen)
+	}
+	if errors.Is(err, link.ErrChanged) {
+		// Changed meanwhile: the row shows the camera it feeds now.
+		cameraID = 0
 	}
 	if err != nil {
 		s.ubiregiRefused(w, r, err, ubiregiRefusal{connID: id, terminal: terminal, camera: cameraID})
