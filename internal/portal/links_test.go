@@ -155,7 +155,7 @@ func TestLinksOverview(t *testing.T) {
 	wantNotContains(t, "the overview", page, f.smSecret, "503", `method="post" action="/smaregi`, `method="post" action="/ubiregi`,
 		`name="binding"`)
 	// Ubiregi first, then the Smaregi links in order.
-	if i, j, k := strings.Index(page, "binding-"+ub0), strings.Index(page, "binding-"+sm11), strings.Index(page, "binding-"+sm12); !(i < j && j < k) {
+	if i, j, k := strings.Index(page, "binding-"+ub0), strings.Index(page, "binding-"+sm11), strings.Index(page, "binding-"+sm12); i > j || j > k {
 		t.Errorf("rows out of order: %d %d %d", i, j, k)
 	}
 
