@@ -68,7 +68,7 @@ func serveWithSale(t *testing.T, env map[string]string) *app.App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Links.Bind(t.Context(), actor, tn.ID, c.ID, link.Terminal{Key: "r1"}, cam.ID); err != nil {
+	if err := a.Links.Bind(t.Context(), actor, tn.ID, c.ID, link.Terminal{Key: "r1"}, cam.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

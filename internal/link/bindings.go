@@ -27,15 +27,7 @@ func (s *Store) Bindings(ctx context.Context, tenantID, connectionID int64) ([]B
 	if err != nil {
 		return nil, fmt.Errorf("list bindings: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Binding, error) {
-		var b Binding
-		var gone *time.Time
-		err := r.Scan(&b.ID, &b.ConnectionID, &b.Terminal.Key, &b.Terminal.Name, &b.Terminal.Store, &b.CameraID, &b.BoundAt, &gone)
-		if gone != nil {
-			b.GoneAt = *gone
-		}
-		return b, err
-	})
+	return pgx.CollectRows(rows, scanBinding)
 }
 
 // UsableCameras are the tenant's cameras a terminal may be bound to today.
@@ -54,11 +46,30 @@ func (s *Store) UsableCameras(ctx context.Context, tenantID int64) ([]tenancy.Ca
 	return out, nil
 }
 
+// NotBound is what a person saw of a terminal that fed no camera: the
+// version a form carries for a row without a binding.
+const NotBound int64 = 0
+
+// AnyBinding is the version of a change made without a page, which binds
+// whatever the terminal feeds now (an import from the old system).
+const AnyBinding int64 = -1
+
+// ErrChanged refuses a change to bindings that changed since the person
+// saw them (in another tab, or by someone else): nothing is changed, and
+// the page shows how they stand now.
+var ErrChanged = apperr.New(apperr.Conflict, "err.link_changed")
+
 // Bind makes the terminal feed the camera from now on, ending its current
-// binding if it fed another. The caller has checked that the terminal
-// belongs to the connection's POS account. The camera must be the tenant's
-// and its POS option usable today.
-func (s *Store) Bind(ctx context.Context, actor audit.Actor, tenantID, connectionID int64, t Terminal, cameraID int64) error {
+// binding if it fed another. seen is the version of the terminal the
+// person saw: the ID of its binding then, or NotBound. When the terminal's
+// binding is another one now, nothing changes and the answer is
+// ErrChanged (unless it feeds the camera already: then all is as asked); a seen that was never a binding of the terminal is
+// ErrNotFound. The check and the change are one transaction under the
+// connection's lock, so of concurrent changes from one version only the
+// first wins. The caller has checked that the terminal belongs to the
+// connection's POS account. The camera must be the tenant's and its POS
+// option usable today.
+func (s *Store) Bind(ctx context.Context, actor audit.Actor, tenantID, connectionID int64, t Terminal, cameraID, seen int64) error {
 	if err := s.checkCamera(ctx, tenantID, cameraID); err != nil {
 		return err
 	}
@@ -67,8 +78,41 @@ func (s *Store) Bind(ctx context.Context, actor audit.Actor, tenantID, connectio
 		if err != nil {
 			return err
 		}
-		return bindTx(ctx, tx, actor, tenantID, connectionID, t, cameraID, at)
+		return bindTx(ctx, tx, actor, tenantID, connectionID, t, cameraID, seen, at)
 	})
+}
+
+// Rebind moves the terminal of a current binding of the connection to
+// another camera (support staff's 再連携): the binding's ID names the
+// terminal and is the version the person saw. One that is not the
+// connection's is ErrNotFound; one that ended since is ErrChanged. The
+// terminal keeps its names; the provider is not asked. It returns the
+// terminal.
+func (s *Store) Rebind(ctx context.Context, actor audit.Actor, tenantID, connectionID, bindingID, cameraID int64) (Terminal, error) {
+	if err := s.checkCamera(ctx, tenantID, cameraID); err != nil {
+		return Terminal{}, err
+	}
+	var t Terminal
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		at, err := lockConnection(ctx, tx, tenantID, connectionID)
+		if err != nil {
+			return err
+		}
+		var ended bool
+		err = tx.QueryRow(ctx, `SELECT terminal_key, terminal_name, store_name, unbound_at IS NOT NULL
+			FROM terminal_bindings WHERE tenant_id = $1 AND connection_id = $2 AND id = $3`,
+			tenantID, connectionID, bindingID).Scan(&t.Key, &t.Name, &t.Store, &ended)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return fmt.Errorf("read binding: %w", err)
+		case ended:
+			return ErrChanged
+		}
+		return bindTx(ctx, tx, actor, tenantID, connectionID, t, cameraID, bindingID, at)
+	})
+	return t, err
 }
 
 // checkCamera refuses a camera that is not the tenant's or whose POS option
@@ -117,25 +161,31 @@ func dbNow(ctx context.Context, tx pgx.Tx) (time.Time, error) {
 	return at, nil
 }
 
-// bindTx binds within tx, which holds the connection's lock, as of at.
-func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connectionID int64, t Terminal, cameraID int64, at time.Time) error {
-	var current int64
-	err := tx.QueryRow(ctx, `SELECT camera_id FROM terminal_bindings
-		WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`, connectionID, t.Key).Scan(&current)
+// bindTx binds within tx, which holds the connection's lock, as of at,
+// if the terminal's current binding is still the one seen (AnyBinding:
+// whichever). A terminal that feeds the camera already stays as it is.
+func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connectionID int64, t Terminal, cameraID, seen int64, at time.Time) error {
+	var currentID, current int64
+	err := tx.QueryRow(ctx, `SELECT id, camera_id FROM terminal_bindings
+		WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`, connectionID, t.Key).Scan(&currentID, &current)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("read binding: %w", err)
+	}
 	switch {
 	case err == nil && current == cameraID:
-		// Already so; refresh the names the provider reports.
+		// Already so, whatever the person saw; refresh the names the
+		// provider reports.
 		_, err := tx.Exec(ctx, `UPDATE terminal_bindings SET terminal_name = $3, store_name = $4
 			WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`,
 			connectionID, t.Key, clip(t.Name, 200), clip(t.Store, 200))
 		return err
+	case seen != AnyBinding && seen != currentID:
+		return seenError(ctx, tx, tenantID, connectionID, t.Key, seen)
 	case err == nil:
 		if _, err := tx.Exec(ctx, `UPDATE terminal_bindings SET unbound_at = $3
 			WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`, connectionID, t.Key, at); err != nil {
 			return fmt.Errorf("end binding: %w", err)
 		}
-	case !errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("read binding: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO terminal_bindings
 		(tenant_id, connection_id, terminal_key, terminal_name, store_name, camera_id, bound_at)
@@ -146,6 +196,26 @@ func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connect
 	return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.bind", TenantID: tenantID,
 		Target: fmt.Sprintf("connection:%d", connectionID), Details: map[string]any{
 			"terminal": t.Key, "terminal_name": clip(t.Name, 200), "camera_id": cameraID, "previous_camera_id": current}})
+}
+
+// seenError is why a terminal's binding is not the one seen: ErrChanged
+// when seen is NotBound or a binding the terminal had, ErrNotFound when it
+// names none of the terminal's (a hand-made form).
+func seenError(ctx context.Context, tx pgx.Tx, tenantID, connectionID int64, key string, seen int64) error {
+	if seen == NotBound {
+		return ErrChanged
+	}
+	var had bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM terminal_bindings
+		WHERE tenant_id = $1 AND connection_id = $2 AND terminal_key = $3 AND id = $4)`,
+		tenantID, connectionID, key, seen).Scan(&had)
+	switch {
+	case err != nil:
+		return fmt.Errorf("read binding %d: %w", seen, err)
+	case had:
+		return ErrChanged
+	}
+	return ErrNotFound
 }
 
 // MaxTerminalKeyLen is the longest terminal key, as the schema allows.
@@ -174,34 +244,34 @@ func CheckTerminalKey(key string) error {
 	return nil
 }
 
-// Unbind ends the bindings of the given terminals of a connection (the
-// manuals' delete: the link of those terminals only), and returns how many
-// it ended. Keys that name no current binding of the connection are
-// ignored; at most MaxUnbind keys are taken, each checked before the
-// query. The audit entry lists the bindings that ended, with the camera
-// each fed, not the keys the request named.
-func (s *Store) Unbind(ctx context.Context, actor audit.Actor, tenantID, connectionID int64, terminalKeys []string) (int, error) {
-	if len(terminalKeys) > MaxUnbind {
+// Unbind ends the given bindings of a connection (the manuals' delete: the
+// link of those terminals only), and returns how many it ended: all of
+// them, or none. The IDs are the bindings the person saw; at most
+// MaxUnbind are taken. One that is not a binding of the tenant's
+// connection is ErrNotFound; one that ended or was replaced since is
+// ErrChanged, checked with the change under the connection's lock. The
+// audit entry lists the bindings that ended, with the camera each fed.
+func (s *Store) Unbind(ctx context.Context, actor audit.Actor, tenantID, connectionID int64, bindingIDs []int64) (int, error) {
+	if len(bindingIDs) > MaxUnbind {
 		return 0, ErrTooManyTerminals
 	}
-	for _, k := range terminalKeys {
-		if err := CheckTerminalKey(k); err != nil {
-			return 0, err
-		}
+	ids := slices.Compact(slices.Sorted(slices.Values(bindingIDs)))
+	if len(ids) == 0 {
+		return 0, nil
 	}
 	var n int
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		at, err := lockConnection(ctx, tx, tenantID, connectionID)
-		if errors.Is(err, ErrNotFound) {
-			return nil // nothing of the tenant's to unbind
-		}
 		if err != nil {
 			return err
 		}
+		if err := checkCurrent(ctx, tx, tenantID, connectionID, ids); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `UPDATE terminal_bindings SET unbound_at = $4
-			WHERE tenant_id = $1 AND connection_id = $2 AND terminal_key = ANY($3) AND unbound_at IS NULL
+			WHERE tenant_id = $1 AND connection_id = $2 AND id = ANY($3) AND unbound_at IS NULL
 			RETURNING terminal_key, terminal_name, camera_id`,
-			tenantID, connectionID, terminalKeys, at)
+			tenantID, connectionID, ids, at)
 		if err != nil {
 			return fmt.Errorf("unbind terminals: %w", err)
 		}
@@ -210,13 +280,28 @@ func (s *Store) Unbind(ctx context.Context, actor audit.Actor, tenantID, connect
 			return fmt.Errorf("unbind terminals: %w", err)
 		}
 		n = len(ended)
-		if n == 0 {
-			return nil
-		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.unbind", TenantID: tenantID,
 			Target: fmt.Sprintf("connection:%d", connectionID), Details: endedDetails(ended)})
 	})
 	return n, err
+}
+
+// checkCurrent refuses, within tx under the connection's lock, binding IDs
+// that are not all bindings of the connection (ErrNotFound) or not all
+// current (ErrChanged).
+func checkCurrent(ctx context.Context, tx pgx.Tx, tenantID, connectionID int64, ids []int64) error {
+	var known, current int
+	err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE unbound_at IS NULL) FROM terminal_bindings
+		WHERE tenant_id = $1 AND connection_id = $2 AND id = ANY($3)`, tenantID, connectionID, ids).Scan(&known, &current)
+	switch {
+	case err != nil:
+		return fmt.Errorf("read bindings: %w", err)
+	case known < len(ids):
+		return ErrNotFound
+	case current < len(ids):
+		return ErrChanged
+	}
+	return nil
 }
 
 // endedBinding is a binding that a change ended: the terminal and the
@@ -273,4 +358,39 @@ func (s *Store) RenameTerminals(ctx context.Context, tenantID, connectionID int6
 		return 0, fmt.Errorf("rename terminals: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// checkAllSeen refuses, within tx under the connection's lock, a change
+// to all of a connection's bindings when seen names a binding that was
+// never the connection's (ErrNotFound), or when its current bindings are
+// not exactly the ones seen (ErrChanged).
+func checkAllSeen(ctx context.Context, tx pgx.Tx, tenantID, connectionID int64, seen []int64) error {
+	seen = slices.Compact(slices.Sorted(slices.Values(seen)))
+	rows, err := tx.Query(ctx, `SELECT id, unbound_at IS NULL FROM terminal_bindings
+		WHERE tenant_id = $1 AND connection_id = $2 AND (unbound_at IS NULL OR id = ANY($3)) ORDER BY id`,
+		tenantID, connectionID, seen)
+	if err != nil {
+		return fmt.Errorf("read bindings: %w", err)
+	}
+	var known, current []int64
+	var id int64
+	var isCurrent bool
+	_, err = pgx.ForEachRow(rows, []any{&id, &isCurrent}, func() error {
+		if slices.Contains(seen, id) {
+			known = append(known, id)
+		}
+		if isCurrent {
+			current = append(current, id)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("read bindings: %w", err)
+	case len(known) < len(seen):
+		return ErrNotFound
+	case !slices.Equal(current, seen):
+		return ErrChanged
+	}
+	return nil
 }

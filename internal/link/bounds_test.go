@@ -1,11 +1,11 @@
 package link_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/link"
 )
@@ -25,25 +25,17 @@ func (f *fixture) lastEntry(t *testing.T) (audit.Entry, int) {
 	return es[0], size
 }
 
-func madeUpKeys(n int) []string {
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
-	}
-	return keys
-}
-
-// An unbind records the bindings it ended, with the camera each fed, not
-// the keys the request named: one bound terminal and made-up keys end one
-// binding and record one. (The audit log used to keep all the keys: 1,001
-// of them made a 55 KB row that can never be deleted.)
+// An unbind records the bindings it ended, with the camera each fed: one
+// binding of two ends, and the entry lists that one. (The audit log used
+// to keep every key a request named: 1,001 of them made a 55 KB row that
+// can never be deleted.)
 func TestUnbindRecordsWhatEnded(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.a.ID, "1", creds{"a", "r"})
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T", Name: "レジ1"}, f.camA.ID))
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "U", Name: "レジ2"}, f.camA2.ID))
-	keys := append(madeUpKeys(link.MaxUnbind-1), "T")
-	n, err := f.store.Unbind(f.ctx, actor, f.a.ID, conn.ID, keys)
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T", Name: "レジ1"}, f.camA.ID, link.NotBound))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "U", Name: "レジ2"}, f.camA2.ID, link.NotBound))
+	bs, _ := f.store.Bindings(f.ctx, f.a.ID, conn.ID)
+	n, err := f.store.Unbind(f.ctx, actor, f.a.ID, conn.ID, []int64{bs[0].ID, bs[0].ID})
 	if err != nil || n != 1 {
 		t.Fatalf("unbind: %d %v, want 1", n, err)
 	}
@@ -60,27 +52,41 @@ func TestUnbindRecordsWhatEnded(t *testing.T) {
 	}
 }
 
-// More keys than any page ticks are refused with a message before any
-// query, and so is a key no terminal can have; nothing changes.
-func TestUnbindRefusesUnboundedInput(t *testing.T) {
+// More bindings than any page ticks are refused with a message before any
+// query; a binding that is not the connection's is not found, and one that
+// ended since the page showed it has changed. Each ends nothing, not even
+// the bindings named with it.
+func TestUnbindRefusesWhatItCannotEnd(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.a.ID, "1", creds{"a", "r"})
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T"}, f.camA.ID))
+	other := f.link(t, f.b.ID, "2", creds{"a", "r"})
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T"}, f.camA.ID, link.NotBound))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "U"}, f.camA.ID, link.NotBound))
+	must(t, f.store.Bind(f.ctx, actor, f.b.ID, other.ID, link.Terminal{Key: "T"}, f.camB.ID, link.NotBound))
+	bs, _ := f.store.Bindings(f.ctx, f.a.ID, conn.ID)
+	theirs, _ := f.store.Bindings(f.ctx, f.b.ID, other.ID)
+	t1, u1 := bs[0].ID, bs[1].ID
+	// U is rebound: its first binding has ended.
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "U"}, f.camA2.ID, u1))
+	tooMany := make([]int64, link.MaxUnbind+1)
+	for i := range tooMany {
+		tooMany[i] = t1
+	}
 	before := f.rowCounts(t)
 	for name, c := range map[string]struct {
-		keys []string
-		key  string
+		conn, tenant int64
+		ids          []int64
+		want         error
 	}{
-		"too many":          {append(madeUpKeys(link.MaxUnbind), "T"), "err.link_too_many_terminals"},
-		"NUL":               {[]string{"T", "T\x00"}, "err.text_invalid"},
-		"invalid UTF-8":     {[]string{"T\xff"}, "err.text_invalid"},
-		"direction control": {[]string{"T\u202E"}, "err.text_bidi"},
-		"too long":          {[]string{strings.Repeat("k", link.MaxTerminalKeyLen+1)}, "err.text_too_long"},
-		"empty":             {[]string{"T", ""}, "err.required"},
+		"too many":                    {conn.ID, f.a.ID, tooMany, link.ErrTooManyTerminals},
+		"another tenant's binding":    {conn.ID, f.a.ID, []int64{t1, theirs[0].ID}, link.ErrNotFound},
+		"no such binding":             {conn.ID, f.a.ID, []int64{t1, 999999}, link.ErrNotFound},
+		"ended since":                 {conn.ID, f.a.ID, []int64{t1, u1}, link.ErrChanged},
+		"on another tenant's link":    {other.ID, f.a.ID, []int64{theirs[0].ID}, link.ErrNotFound},
+		"another tenant on this link": {conn.ID, f.b.ID, []int64{t1}, link.ErrNotFound},
 	} {
-		n, err := f.store.Unbind(f.ctx, actor, f.a.ID, conn.ID, c.keys)
-		if e, ok := apperr.As(err); !ok || e.Kind != apperr.Invalid || e.Key != c.key || n != 0 {
-			t.Errorf("%s: %d, %v; want %s", name, n, err, c.key)
+		if n, err := f.store.Unbind(f.ctx, actor, c.tenant, c.conn, c.ids); !errors.Is(err, c.want) || n != 0 {
+			t.Errorf("%s: %d, %v; want %v", name, n, err, c.want)
 		}
 	}
 	if after := f.rowCounts(t); after != before {
@@ -99,9 +105,9 @@ func TestDeleteRecordsBoundedList(t *testing.T) {
 	const n = audit.MaxListed + 5
 	for i := range n {
 		must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID,
-			link.Terminal{Key: fmt.Sprintf("T%02d", i), Name: strings.Repeat("名", 200)}, f.camA.ID))
+			link.Terminal{Key: fmt.Sprintf("T%02d", i), Name: strings.Repeat("名", 200)}, f.camA.ID, link.AnyBinding))
 	}
-	must(t, f.store.Delete(f.ctx, actor, f.a.ID, conn.ID))
+	must(t, f.store.Delete(f.ctx, actor, f.a.ID, conn.ID, f.bindingIDs(t, f.a.ID, conn.ID)))
 	e, size := f.lastEntry(t)
 	ended, _ := e.Details["ended"].([]any)
 	if e.Action != "link.delete" || e.Details["bindings_ended"] != float64(n) || len(ended) != audit.MaxListed ||
@@ -120,7 +126,7 @@ func TestProviderNamesAreCleaned(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.a.ID, "1", creds{"a", "r"})
 	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID,
-		link.Terminal{Key: "T", Name: "レジ\u202E1\x00号\n機", Store: "\u2066本店\u2069\xff"}, f.camA.ID))
+		link.Terminal{Key: "T", Name: "レジ\u202E1\x00号\n機", Store: "\u2066本店\u2069\xff"}, f.camA.ID, link.AnyBinding))
 	bs, err := f.store.Bindings(f.ctx, f.a.ID, conn.ID)
 	if err != nil || len(bs) != 1 || bs[0].Terminal.Name != "レジ1 号 機" || bs[0].Terminal.Store != "本店\uFFFD" {
 		t.Fatalf("bindings %+v %v", bs, err)

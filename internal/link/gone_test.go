@@ -13,11 +13,11 @@ func TestMarkListed(t *testing.T) {
 	conn := f.link(t, f.a.ID, "1", creds{"a", "r"})
 	other := f.link(t, f.b.ID, "2", creds{"b", "r"})
 	for _, k := range []string{"GUID-1", "GUID-2"} {
-		if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: k}, f.camA.ID); err != nil {
+		if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: k}, f.camA.ID, link.AnyBinding); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.store.Bind(f.ctx, actor, f.b.ID, other.ID, link.Terminal{Key: "GUID-1"}, f.camB.ID); err != nil {
+	if err := f.store.Bind(f.ctx, actor, f.b.ID, other.ID, link.Terminal{Key: "GUID-1"}, f.camB.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
 	gone := func(tenantID, connID int64) map[string]bool {

@@ -48,11 +48,11 @@ func TestHistorySurvivesDelete(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.a.ID, "36872", creds{"a", "r"})
 	t1, t2 := link.Terminal{Key: "GUID-1", Name: "レジ1"}, link.Terminal{Key: "GUID-2", Name: "レジ2"}
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA.ID))
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t2, f.camA.ID))
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA2.ID))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA.ID, link.AnyBinding))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t2, f.camA.ID, link.AnyBinding))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA2.ID, link.AnyBinding))
 
-	must(t, f.store.Delete(f.ctx, actor, f.a.ID, conn.ID))
+	must(t, f.store.Delete(f.ctx, actor, f.a.ID, conn.ID, f.bindingIDs(t, f.a.ID, conn.ID)))
 	// Gone from every list and read; its credentials forgotten.
 	if _, err := f.store.Connection(f.ctx, f.a.ID, conn.ID); !errors.Is(err, link.ErrNotFound) {
 		t.Errorf("the deleted link reads as %v", err)
@@ -77,10 +77,10 @@ func TestHistorySurvivesDelete(t *testing.T) {
 		t.Errorf("current bindings of the deleted link: %+v", bs)
 	}
 	// Nothing can be bound to it, and nobody can delete it twice.
-	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA.ID); !errors.Is(err, link.ErrNotFound) {
+	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA.ID, link.AnyBinding); !errors.Is(err, link.ErrNotFound) {
 		t.Errorf("binding on the deleted link: %v", err)
 	}
-	if err := f.store.Delete(f.ctx, actor, f.a.ID, conn.ID); !errors.Is(err, link.ErrNotFound) {
+	if err := f.store.Delete(f.ctx, actor, f.a.ID, conn.ID, f.bindingIDs(t, f.a.ID, conn.ID)); !errors.Is(err, link.ErrNotFound) {
 		t.Errorf("deleting twice: %v", err)
 	}
 	if err := f.store.SetStatus(f.ctx, actor, f.a.ID, conn.ID, link.Active, ""); err != nil {
@@ -98,7 +98,7 @@ func TestHistorySurvivesDelete(t *testing.T) {
 	if bs, _ := f.store.Bindings(f.ctx, f.a.ID, conn.ID); len(bs) != 0 {
 		t.Errorf("the re-link revived bindings: %+v", bs)
 	}
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA.ID))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA.ID, link.AnyBinding))
 
 	h := f.history(t, conn.ID)
 	want := []struct {
@@ -133,8 +133,8 @@ func TestHistorySurvivesDelete(t *testing.T) {
 func TestAnotherTenantLinksAnUnlinkedAccount(t *testing.T) {
 	f := newFixture(t)
 	a := f.link(t, f.a.ID, "77", creds{"a", "r"})
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, a.ID, link.Terminal{Key: "G"}, f.camA.ID))
-	must(t, f.store.Delete(f.ctx, actor, f.a.ID, a.ID))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, a.ID, link.Terminal{Key: "G"}, f.camA.ID, link.AnyBinding))
+	must(t, f.store.Delete(f.ctx, actor, f.a.ID, a.ID, f.bindingIDs(t, f.a.ID, a.ID)))
 
 	b := f.link(t, f.b.ID, "77", creds{"b", "r"})
 	if b.ID == a.ID || b.Renewed() {
@@ -152,7 +152,7 @@ func TestAnotherTenantLinksAnUnlinkedAccount(t *testing.T) {
 	if !errors.Is(err, link.ErrOtherTenant) {
 		t.Fatalf("A re-linking B's account: %v", err)
 	}
-	must(t, f.store.Delete(f.ctx, actor, f.b.ID, b.ID))
+	must(t, f.store.Delete(f.ctx, actor, f.b.ID, b.ID, f.bindingIDs(t, f.b.ID, b.ID)))
 	again := f.link(t, f.a.ID, "77", creds{"a2", "r2"})
 	if again.ID != a.ID {
 		t.Fatalf("A's re-link made connection %d, want %d", again.ID, a.ID)
@@ -206,7 +206,9 @@ func TestConcurrentRebindsKeepPeriodsContiguous(t *testing.T) {
 		if i%2 == 1 {
 			cam = f.camA2.ID
 		}
-		wg.Go(func() { errs[i] = f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T"}, cam) })
+		wg.Go(func() {
+			errs[i] = f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T"}, cam, link.AnyBinding)
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -312,9 +314,9 @@ func (f *fixture) rowCounts(t *testing.T) string {
 func TestRenameTerminals(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.a.ID, "1", creds{"a", "r"})
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T", Name: "old"}, f.camA.ID))
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T", Name: "old"}, f.camA2.ID))
-	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "U", Name: "same", Store: "s"}, f.camA.ID))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T", Name: "old"}, f.camA.ID, link.AnyBinding))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T", Name: "old"}, f.camA2.ID, link.AnyBinding))
+	must(t, f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "U", Name: "same", Store: "s"}, f.camA.ID, link.AnyBinding))
 	n, err := f.store.RenameTerminals(f.ctx, f.a.ID, conn.ID, []link.Terminal{{Key: "T", Name: "new", Store: "店"},
 		{Key: "U", Name: "same", Store: "s"}, {Key: "unbound", Name: "x"}})
 	if err != nil || n != 1 {
@@ -347,7 +349,7 @@ func TestNextForNames(t *testing.T) {
 	for i := range 4 {
 		ids = append(ids, f.link(t, f.a.ID, fmt.Sprint(100+i), creds{"a", "r"}).ID)
 	}
-	must(t, f.store.Delete(f.ctx, actor, f.a.ID, ids[3])) // unlinked: never claimed
+	must(t, f.store.Delete(f.ctx, actor, f.a.ID, ids[3], f.bindingIDs(t, f.a.ID, ids[3]))) // unlinked: never claimed
 	if _, err := f.store.Pool().Exec(f.ctx, `UPDATE pos_connections SET names_checked_at = now() - interval '2 hours'
 		WHERE id = $1`, ids[0]); err != nil {
 		t.Fatal(err)

@@ -61,7 +61,7 @@ func (s *Store) Import(ctx context.Context, actor audit.Actor, tenantID int64, i
 			return err
 		}
 		for _, b := range bindings {
-			if err := bindTx(ctx, tx, actor, tenantID, c.ID, b.Terminal, b.CameraID, at); err != nil {
+			if err := bindTx(ctx, tx, actor, tenantID, c.ID, b.Terminal, b.CameraID, AnyBinding, at); err != nil {
 				return err
 			}
 		}

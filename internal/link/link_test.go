@@ -117,14 +117,14 @@ func TestBindRules(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.a.ID, "1", creds{"a", "r"})
 	t1, t2 := link.Terminal{Key: "GUID-1", Name: "レジ1"}, link.Terminal{Key: "GUID-2", Name: "レジ2"}
-	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA.ID); err != nil {
+	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t2, f.camA.ID); err != nil {
+	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t2, f.camA.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
 	// Rebinding moves the terminal; it never feeds two cameras.
-	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA2.ID); err != nil {
+	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, t1, f.camA2.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
 	bs, _ := f.store.Bindings(f.ctx, f.a.ID, conn.ID)
@@ -153,12 +153,12 @@ func TestBindRules(t *testing.T) {
 		"other tenant's camera": {f.camB.ID, apperr.Invalid},
 		"no such camera":        {999999, apperr.Invalid},
 	} {
-		if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "GUID-3"}, tc.camera); apperr.KindOf(err) != tc.kind {
+		if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "GUID-3"}, tc.camera, link.AnyBinding); apperr.KindOf(err) != tc.kind {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	// Tenant B cannot bind on A's connection even with its own camera.
-	if err := f.store.Bind(f.ctx, actor, f.b.ID, conn.ID, link.Terminal{Key: "GUID-3"}, f.camB.ID); !errors.Is(err, link.ErrNotFound) {
+	if err := f.store.Bind(f.ctx, actor, f.b.ID, conn.ID, link.Terminal{Key: "GUID-3"}, f.camB.ID, link.AnyBinding); !errors.Is(err, link.ErrNotFound) {
 		t.Fatalf("tenant B on A's connection: %v", err)
 	}
 	if bs, _ := f.store.Bindings(f.ctx, f.a.ID, conn.ID); len(bs) != 2 {
@@ -169,10 +169,11 @@ func TestBindRules(t *testing.T) {
 		t.Fatalf("usable cameras: %+v", usable)
 	}
 
-	if n, err := f.store.Unbind(f.ctx, actor, f.a.ID, conn.ID, []string{"GUID-1", "GUID-404"}); err != nil || n != 1 {
+	bs, _ = f.store.Bindings(f.ctx, f.a.ID, conn.ID)
+	if n, err := f.store.Unbind(f.ctx, actor, f.a.ID, conn.ID, []int64{bs[0].ID}); err != nil || n != 1 {
 		t.Fatalf("unbind: %d %v", n, err)
 	}
-	if n, _ := f.store.Unbind(f.ctx, actor, f.b.ID, conn.ID, []string{"GUID-2"}); n != 0 {
+	if n, _ := f.store.Unbind(f.ctx, actor, f.b.ID, conn.ID, []int64{bs[1].ID}); n != 0 {
 		t.Fatal("tenant B unbound A's terminal")
 	}
 	var history int
@@ -212,7 +213,7 @@ func TestUpdateCredentialsIsAtomic(t *testing.T) {
 func TestStatusAndDelete(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.a.ID, "1", creds{"a", "r"})
-	_ = f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "G"}, f.camA.ID)
+	_ = f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "G"}, f.camA.ID, link.AnyBinding)
 	if err := f.store.SetStatus(f.ctx, actor, f.a.ID, conn.ID, link.ReauthRequired, "invalid_grant"); err != nil {
 		t.Fatal(err)
 	}
@@ -227,10 +228,10 @@ func TestStatusAndDelete(t *testing.T) {
 	if got.Status != link.Active || len(bs) != 1 {
 		t.Fatalf("after relink: %q, %d bindings", got.Status, len(bs))
 	}
-	if err := f.store.Delete(f.ctx, actor, f.b.ID, conn.ID); !errors.Is(err, link.ErrNotFound) {
+	if err := f.store.Delete(f.ctx, actor, f.b.ID, conn.ID, f.bindingIDs(t, f.b.ID, conn.ID)); !errors.Is(err, link.ErrNotFound) {
 		t.Fatalf("tenant B deletes A's link: %v", err)
 	}
-	if err := f.store.Delete(f.ctx, actor, f.a.ID, conn.ID); err != nil {
+	if err := f.store.Delete(f.ctx, actor, f.a.ID, conn.ID, f.bindingIDs(t, f.a.ID, conn.ID)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.store.Connection(f.ctx, f.a.ID, conn.ID); !errors.Is(err, link.ErrNotFound) {

@@ -33,7 +33,7 @@ func TestRefreshLease(t *testing.T) {
 		t.Fatal("a claim that never held the lease released it")
 	}
 	// Binding a terminal while the lease is held does not wait for it.
-	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T1", Name: "レジ1"}, f.camA.ID); err != nil {
+	if err := f.store.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: "T1", Name: "レジ1"}, f.camA.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
 

@@ -269,11 +269,17 @@ func (s *Store) SetStatus(ctx context.Context, actor audit.Actor, tenantID, id i
 // Delete is 連携解除: it forgets the connection's credentials and ends its
 // bindings (the link only: cameras and the camera service stay). Nothing is
 // deleted: the bindings are the history that transactions are matched
-// against, and a re-link of the account by the tenant continues it.
-func (s *Store) Delete(ctx context.Context, actor audit.Actor, tenantID, id int64) error {
+// against, and a re-link of the account by the tenant continues it. seen
+// are the IDs of the bindings the person saw: when the connection's
+// current bindings are others now, nothing changes and the answer is
+// ErrChanged.
+func (s *Store) Delete(ctx context.Context, actor audit.Actor, tenantID, id int64, seen []int64) error {
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		at, err := lockConnection(ctx, tx, tenantID, id)
 		if err != nil {
+			return err
+		}
+		if err := checkAllSeen(ctx, tx, tenantID, id, seen); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `UPDATE terminal_bindings SET unbound_at = $3

@@ -90,7 +90,7 @@ func (f *fixture) connect(t testing.TB, p link.Provider, ext string, seed uint64
 
 func (f *fixture) bind(t testing.TB, connID int64, key string, camID int64) {
 	t.Helper()
-	must(t, f.links.Bind(f.ctx, testActor, f.tenant.ID, connID, link.Terminal{Key: key, Name: "レジ " + key}, camID))
+	must(t, f.links.Bind(f.ctx, testActor, f.tenant.ID, connID, link.Terminal{Key: key, Name: "レジ " + key}, camID, link.AnyBinding))
 }
 
 // testConfig polls fast: what takes minutes in production takes

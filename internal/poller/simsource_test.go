@@ -144,7 +144,7 @@ func (s *simSource) link(ctx context.Context, n int, tenantID, cameraID int64) (
 	for _, st := range c.Stores {
 		for _, t := range st.Terminals {
 			term := link.Terminal{Key: fmt.Sprintf("%d:%d", st.ID, t.ID), Name: t.Name, Store: st.Name}
-			if err := s.links.Bind(ctx, testActor, tenantID, conn.ID, term, cameraID); err != nil {
+			if err := s.links.Bind(ctx, testActor, tenantID, conn.ID, term, cameraID, link.AnyBinding); err != nil {
 				return 0, fmt.Errorf("bind contract %d: %w", n, err)
 			}
 		}

@@ -260,7 +260,13 @@ func TestRebindSplitsHistory(t *testing.T) {
 		t.Errorf("cameras after the rebind: %v, want %v", got, want)
 	}
 
-	must(t, f.links.Delete(f.ctx, testActor, f.tenant.ID, conn.ID))
+	bs, err := f.links.Bindings(f.ctx, f.tenant.ID, conn.ID)
+	must(t, err)
+	seen := make([]int64, len(bs))
+	for i, b := range bs {
+		seen[i] = b.ID
+	}
+	must(t, f.links.Delete(f.ctx, testActor, f.tenant.ID, conn.ID, seen))
 	got := cameraOf()
 	var ended time.Time
 	must(t, f.pool.QueryRow(f.ctx, `SELECT max(unbound_at) FROM terminal_bindings WHERE connection_id = $1`, conn.ID).Scan(&ended))

@@ -11,15 +11,6 @@ import (
 	"github.com/poslink/poslink/internal/link"
 )
 
-// madeUpTerminals are n terminal keys of Ubiregi's shape that no account has.
-func madeUpTerminals(n int) []string {
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
-	}
-	return keys
-}
-
 // lastAudit is the newest audit entry and the size of its stored details.
 func (e *env) lastAudit(t *testing.T) (audit.Entry, int) {
 	t.Helper()
@@ -32,11 +23,20 @@ func (e *env) lastAudit(t *testing.T) (audit.Entry, int) {
 	return entry, size
 }
 
-// Issue 10, finding 6: deleting with one bound terminal and made-up keys
-// deletes the one link and records that one, with its camera, in the
-// append-only log — not every key the form sent (1,001 keys once made a
-// 55 KB row that can never be deleted). More keys than any page ticks are
-// refused with a message, and nothing changes.
+// madeUpBindings are n binding IDs no binding has, after the seen ones.
+func madeUpBindings(n int, seen ...string) []string {
+	out := append([]string(nil), seen...)
+	for i := range n {
+		out = append(out, fmt.Sprint(900000+i))
+	}
+	return out
+}
+
+// Issue 10, finding 6: a delete records the links it ended, with their
+// cameras, in the append-only log, and never what the form sent (1,001
+// keys once made a 55 KB row that can never be deleted). More bindings than
+// any page ticks are refused with a message; bindings that are not the
+// link's are not found; either way nothing changes.
 func TestUbiregiUnbindRecordsWhatEnded(t *testing.T) {
 	f := ubSetup(t)
 	e := f.e
@@ -45,15 +45,18 @@ func TestUbiregiUnbindRecordsWhatEnded(t *testing.T) {
 	f.bindDone(t, conn.ID, ts[0], "レジ前カメラ", f.camA.ID)
 	f.bindDone(t, conn.ID, ts[1], "入口カメラ", f.camB.ID)
 	path := "/ubiregi/" + itoa(conn.ID) + "/unbind"
+	seen := e.seenOf(t, conn.ID, ts[0].Key)
 
 	before := e.linkCounts(t)
-	postRefused(t, f.c, path, url.Values{"terminal": append(madeUpTerminals(1000), ts[0].Key)}, http.StatusBadRequest,
+	postRefused(t, f.c, path, url.Values{"binding": madeUpBindings(1000, seen)}, http.StatusBadRequest,
 		"一度に削除できる連携設定は500件までです。")
+	postRefused(t, f.c, path, url.Values{"binding": madeUpBindings(400, seen)}, http.StatusNotFound,
+		"選択された端末の連携設定が見つかりません")
 	if after := e.linkCounts(t); after != before {
 		t.Fatalf("a refused delete changed rows: %s, then %s", before, after)
 	}
 
-	postDone(t, f.c, path, url.Values{"terminal": append(madeUpTerminals(400), ts[0].Key)}, "1件の連携設定を削除しました。")
+	postDone(t, f.c, path, url.Values{"binding": {seen}}, "1件の連携設定を削除しました。")
 	if got := e.ubBindings(t, f.tenant.ID, conn.ID); len(got) != 1 || got[ts[1].Key] != f.camB.ID {
 		t.Fatalf("bindings after the delete: %v", got)
 	}
@@ -74,22 +77,17 @@ func TestSmaregiUnbindRecordsWhatEnded(t *testing.T) {
 	f.bind(t, conn.ID, "1", "1", f.cam.ID)
 	f.bind(t, conn.ID, "1", "2", f.cam2.ID)
 	path := connPath(conn.ID, "unbind")
-	keys := func(n int) []string {
-		out := []string{"1:1"}
-		for i := range n {
-			out = append(out, fmt.Sprintf("9:%d", i+1))
-		}
-		return out
-	}
+	seen := f.seenOf(t, conn.ID, "1:1")
 
 	before := f.linkCounts(t)
-	postRefused(t, f.c, path, url.Values{"terminal": keys(link.MaxUnbind)}, http.StatusBadRequest,
+	postRefused(t, f.c, path, url.Values{"binding": madeUpBindings(link.MaxUnbind, seen)}, http.StatusBadRequest,
 		"一度に削除できる連携設定は500件までです。")
+	postRefused(t, f.c, path, url.Values{"binding": madeUpBindings(300, seen)}, http.StatusNotFound, "見つかりません")
 	if after := f.linkCounts(t); after != before {
 		t.Fatalf("a refused delete changed rows: %s, then %s", before, after)
 	}
 
-	postDone(t, f.c, path, url.Values{"terminal": keys(300)}, "1 件の連携設定を削除しました。")
+	postDone(t, f.c, path, url.Values{"binding": {seen}}, "1 件の連携設定を削除しました。")
 	if got := f.bindings(t, f.tenant.ID, conn.ID); got != "1:2→"+itoa(f.cam2.ID) {
 		t.Fatalf("bindings after the delete: %s", got)
 	}

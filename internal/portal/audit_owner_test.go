@@ -30,7 +30,7 @@ func newOwnerAuditEnv(t *testing.T) *ownerAuditEnv {
 	f.bind(t, conn.ID, "1", "1", f.cam.ID)
 	staff := f.staff(t, staffEmail, staffPW)
 	support := audit.Actor{UserID: staff.ID, Label: staffEmail, Address: "198.51.100.9", Reason: "お客様から電話で依頼（チケット 1234）"}
-	if err := f.links.Bind(ctx, support, f.tenant.ID, conn.ID, link.Terminal{Key: "1:1", Name: "レジ1"}, f.cam2.ID); err != nil {
+	if err := f.links.Bind(ctx, support, f.tenant.ID, conn.ID, link.Terminal{Key: "1:1", Name: "レジ1"}, f.cam2.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.links.SetStatus(ctx, audit.Actor{Label: "system:smaregi"}, f.tenant.ID, conn.ID, link.UpdateRequired,

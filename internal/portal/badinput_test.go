@@ -12,6 +12,7 @@ import (
 
 	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/sim/sandbox"
 	smaregisim "github.com/poslink/poslink/internal/sim/smaregi"
@@ -85,6 +86,7 @@ var uniformCases = map[string]string{
 // (for the staff's password and suspension forms), cameras, a Ubiregi link
 // and a Smaregi link each feeding a camera, and a staff member logged in.
 type badInputFixture struct {
+	t            *testing.T
 	e            *env
 	owner, staff *client
 	ids          map[string]string // path parameter → ID
@@ -108,11 +110,11 @@ func newBadInputFixture(t *testing.T) *badInputFixture {
 	getFollow(t, owner, cb)
 	ub := e.ubConnection(t, tn.ID)
 	ubTerms := e.ubTerminals(t, tn.ID, ub.ID)
-	postDone(t, owner, "/ubiregi/"+itoa(ub.ID)+"/bind", url.Values{"terminal": {ubTerms[0].Key}, "camera": {itoa(cam.ID)}}, "")
+	postDone(t, owner, "/ubiregi/"+itoa(ub.ID)+"/bind", url.Values{"terminal": {ubTerms[0].Key}, "camera": {itoa(cam.ID)}, "binding": {"0"}}, "")
 	sm := pureSmaregiLink(t, e, owner, tn.ID, e.sims.Info.Smaregi.ContractID)
-	postDone(t, owner, connPath(sm.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam2.ID)}}, "")
+	postDone(t, owner, connPath(sm.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam2.ID)}, "binding": {"0"}}, "")
 
-	fx := &badInputFixture{e: e, owner: owner, staff: e.login(t, staffEmail, staffPW), ubTerminal: ubTerms[0].Key,
+	fx := &badInputFixture{t: t, e: e, owner: owner, staff: e.login(t, staffEmail, staffPW), ubTerminal: ubTerms[0].Key,
 		ids: map[string]string{"tenantID": itoa(tn.ID), "userID": itoa(second.ID), "cameraID": itoa(camWait.ID),
 			"ubiregi": itoa(ub.ID), "smaregi": itoa(sm.ID), "cam": itoa(cam.ID), "cam2": itoa(cam2.ID)}}
 	fx.smContract = func(n int) url.Values {
@@ -125,6 +127,12 @@ func newBadInputFixture(t *testing.T) *badInputFixture {
 	return fx
 }
 
+// conn is the ID of the fixture's Ubiregi or Smaregi link.
+func (fx *badInputFixture) conn(provider string) int64 {
+	id, _ := link.ParseID(fx.ids[provider])
+	return id
+}
+
 // path fills the route's parameters with the fixture's IDs.
 func (fx *badInputFixture) path(rt badRoute) string {
 	p := rt.pattern
@@ -134,7 +142,7 @@ func (fx *badInputFixture) path(rt badRoute) string {
 	switch {
 	case strings.HasPrefix(p, "/ubiregi/"):
 		p = strings.ReplaceAll(p, "{connID}", fx.ids["ubiregi"])
-	case strings.HasPrefix(p, "/smaregi/"):
+	case strings.HasPrefix(p, "/smaregi/"), strings.HasPrefix(p, "/support/"):
 		p = strings.ReplaceAll(p, "{connID}", fx.ids["smaregi"])
 	}
 	return p
@@ -171,6 +179,14 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 	choice := func(n string) badField { return field(n, ignored, refused, refused, refused) }
 	ownerAudit := []badField{search("actor"), choice("action"), choice("from"), choice("to"), choice("before")}
 	staffAudit := append([]badField{choice("tenant"), search("tenant_name"), choice("actor_id")}, ownerAudit...)
+	// The bindings a page shows now: the version its changes carry.
+	ubSeen := func() string { return fx.e.seenOf(fx.t, fx.conn("ubiregi"), fx.ubTerminal) }
+	smSeen := func() string { return fx.e.seenOf(fx.t, fx.conn("smaregi"), "1:1") }
+	allSeen := func(conn string) func(int) url.Values {
+		return func(int) url.Values { return url.Values{"binding": fx.e.seenAll(fx.t, fx.conn(conn))} }
+	}
+	// A reason is text: required, bounded, no direction controls.
+	reason := field("reason", refused, refused, refused, done)
 	return []badRoute{
 		{method: "POST", pattern: "/lang", who: "anon", form: vals("lang", "en", "next", "/cameras"),
 			fields: []badField{strict("lang"), next}},
@@ -188,16 +204,18 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/ubiregi/callback", who: "owner", query: vals("state", "s", "code", "c"),
 			fields: []badField{field("state", flashed, flashed, flashed, flashed), field("code", flashed, flashed, flashed, flashed),
 				field("error", flashed, flashed, flashed, flashed)}},
-		{method: "POST", pattern: "/ubiregi/{connID}/bind", who: "owner", form: vals("terminal", fx.ubTerminal, "camera", cam),
+		{method: "POST", pattern: "/ubiregi/{connID}/bind", who: "owner", form: func(int) url.Values {
+			return url.Values{"terminal": {fx.ubTerminal}, "camera": {cam}, "binding": {ubSeen()}}
+		},
 			// A key too long or with a direction control cannot be a terminal's:
 			// refused as text; a well-formed key naming none is not found.
-			fields: []badField{field("terminal", refused, refused, refused, notFound), strict("camera")}},
+			fields: []badField{field("terminal", refused, refused, refused, notFound), strict("camera"), strict("binding")}},
 		{method: "GET", pattern: "/ubiregi/{connID}/unbind", who: "owner", query: vals("terminal", fx.ubTerminal),
 			fields: []badField{rowKey("terminal")}},
-		{method: "POST", pattern: "/ubiregi/{connID}/unbind", who: "owner", form: vals("terminal", fx.ubTerminal),
-			fields: []badField{field("terminal", refused, refused, refused, notFound)}},
+		{method: "POST", pattern: "/ubiregi/{connID}/unbind", who: "owner",
+			form: func(int) url.Values { return url.Values{"binding": {ubSeen()}} }, fields: []badField{strict("binding")}},
 		{method: "GET", pattern: "/ubiregi/{connID}/delete", who: "owner"},
-		{method: "POST", pattern: "/ubiregi/{connID}/delete", who: "owner"},
+		{method: "POST", pattern: "/ubiregi/{connID}/delete", who: "owner", form: allSeen("ubiregi"), fields: []badField{strict("binding")}},
 
 		{method: "GET", pattern: "/smaregi", who: "owner"},
 		{method: "GET", pattern: "/smaregi/new", who: "owner"},
@@ -206,8 +224,10 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 				field("memo", done, refused, refused, done)}},
 		{method: "GET", pattern: "/smaregi/{connID}", who: "owner"},
 		{method: "POST", pattern: "/smaregi/{connID}/bind", who: "owner",
-			form: vals("store_id", "1", "terminal_id", "1", "camera_id", cam2),
-			fields: []badField{strict("store_id"), strict("terminal_id"), strict("camera_id"),
+			form: func(int) url.Values {
+				return url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {cam2}, "binding": {smSeen()}}
+			},
+			fields: []badField{strict("store_id"), strict("terminal_id"), strict("camera_id"), strict("binding"),
 				// typed only says which form was sent.
 				field("typed", done, done, done, done)}},
 		{method: "GET", pattern: "/smaregi/{connID}/edit", who: "owner"},
@@ -219,10 +239,11 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 			field("memo", done, refused, refused, done)}},
 		{method: "GET", pattern: "/smaregi/{connID}/unbind", who: "owner", query: vals("terminal", "1:1"),
 			fields: []badField{field("terminal", refused, refused, refused, refused)}},
-		{method: "POST", pattern: "/smaregi/{connID}/unbind", who: "owner", form: vals("terminal", "1:1"),
-			fields: []badField{strict("terminal")}},
+		{method: "POST", pattern: "/smaregi/{connID}/unbind", who: "owner",
+			form: func(int) url.Values { return url.Values{"binding": {smSeen()}} }, fields: []badField{strict("binding")}},
 		{method: "GET", pattern: "/smaregi/{connID}/delete", who: "owner"},
-		{method: "POST", pattern: "/smaregi/{connID}/delete", who: "owner"},
+		{method: "POST", pattern: "/smaregi/{connID}/delete", who: "owner", form: allSeen("smaregi"), fields: []badField{strict("binding")}},
+		{method: "GET", pattern: "/links", who: "owner"},
 
 		{method: "GET", pattern: "/support/", who: "staff"},
 		{method: "GET", pattern: "/support/tenants", who: "staff", query: vals("q", "入力"),
@@ -257,6 +278,25 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/support/audit.csv", who: "staff", query: vals("tenant", fx.ids["tenantID"]), fields: staffAudit},
 		{method: "GET", pattern: "/audit", who: "owner", query: vals("action", "link."), fields: ownerAudit},
 		{method: "GET", pattern: "/audit.csv", who: "owner", query: vals("action", "link."), fields: ownerAudit},
+		// A tenant's links for staff, last: a change with a good reason is
+		// done (the rebind to the camera the terminal feeds changes
+		// nothing; the delete of its link, then of the whole link, do).
+		{method: "GET", pattern: "/support/tenants/{tenantID}/links", who: "staff"},
+		{method: "POST", pattern: "/support/tenants/{tenantID}/links/{connID}/rebind", who: "staff",
+			form: func(int) url.Values {
+				return url.Values{"binding": {smSeen()}, "camera": {cam2}, "reason": {"店長から電話で依頼"}}
+			}, fields: []badField{strict("binding"), strict("camera"), reason}},
+		{method: "POST", pattern: "/support/tenants/{tenantID}/links/{connID}/unbind", who: "staff",
+			form: func(int) url.Values {
+				return url.Values{"binding": {smSeen()}, "reason": {"店長から電話で依頼"}}
+			},
+			fields: []badField{strict("binding"), reason}},
+		{method: "POST", pattern: "/support/tenants/{tenantID}/links/{connID}/delete", who: "staff",
+			form: func(n int) url.Values {
+				v := allSeen("smaregi")(n)
+				v.Set("reason", "店長から電話で依頼")
+				return v
+			}, fields: []badField{strict("binding"), reason}},
 	}
 }
 

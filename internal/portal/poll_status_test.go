@@ -31,7 +31,7 @@ func TestLinkPagesShowPolling(t *testing.T) {
 	getFollow(t, owner, cb)
 	ub := e.ubConnection(t, tn.ID)
 	ubTerms := e.ubTerminals(t, tn.ID, ub.ID)
-	postDone(t, owner, "/ubiregi/"+itoa(ub.ID)+"/bind", url.Values{"terminal": {ubTerms[0].Key}, "camera": {itoa(cam.ID)}}, "")
+	postDone(t, owner, "/ubiregi/"+itoa(ub.ID)+"/bind", url.Values{"terminal": {ubTerms[0].Key}, "camera": {itoa(cam.ID)}, "binding": {"0"}}, "")
 	sm := statusSmaregiLink(t, e, tn.ID, "skstat01", cam.ID)
 
 	// Linked and bound, never fetched yet.

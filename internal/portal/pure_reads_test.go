@@ -41,11 +41,11 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 	getFollow(t, owner, cb)
 	ub := e.ubConnection(t, tn.ID)
 	ubTerms := e.ubTerminals(t, tn.ID, ub.ID)
-	postDone(t, owner, "/ubiregi/"+itoa(ub.ID)+"/bind", url.Values{"terminal": {ubTerms[0].Key}, "camera": {itoa(cam.ID)}}, "")
+	postDone(t, owner, "/ubiregi/"+itoa(ub.ID)+"/bind", url.Values{"terminal": {ubTerms[0].Key}, "camera": {itoa(cam.ID)}, "binding": {"0"}}, "")
 
 	// A Smaregi link with a register bound, which Smaregi has renamed since.
 	sm := pureSmaregiLink(t, e, owner, tn.ID, e.sims.Info.Smaregi.ContractID)
-	postDone(t, owner, connPath(sm.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam.ID)}}, "")
+	postDone(t, owner, connPath(sm.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam.ID)}, "binding": {"0"}}, "")
 	if _, err := e.pool.Exec(ctx, `UPDATE terminal_bindings SET terminal_name = '旧レジ名', store_name = '旧店名'
 		WHERE connection_id = $1`, sm.ID); err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused := pureSmaregiLink(t, e, owner, tn.ID, other.ID)
-	postDone(t, owner, connPath(refused.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam2.ID)}}, "")
+	postDone(t, owner, connPath(refused.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam2.ID)}, "binding": {"0"}}, "")
 	if _, err := e.sims.Smaregi.ReissueSecret(other.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ownerPages := []string{"/", "/login", "/cameras", "/ubiregi", "/smaregi", "/smaregi/new",
+	ownerPages := []string{"/", "/login", "/cameras", "/ubiregi", "/smaregi", "/smaregi/new", "/links",
 		"/ubiregi/" + itoa(ub.ID) + "/unbind?" + url.Values{"terminal": {ubTerms[0].Key}}.Encode(),
 		"/ubiregi/" + itoa(ub.ID) + "/delete", "/audit", "/audit?action=link.&from=2026-01-01", "/audit.csv",
 		"/audit?before=" + itoa(lastAudit)}
@@ -88,6 +88,7 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 			connPath(c, "unbind")+"?"+url.Values{"terminal": {"1:1", "1:2"}}.Encode())
 	}
 	staffPages := []string{"/support/", "/support/tenants", "/support/tenants?q=" + url.QueryEscape("読む"), tenantPath(tn.ID),
+		tenantPath(tn.ID) + "/links",
 		"/support/audit", "/support/audit?tenant=" + itoa(tn.ID), "/support/audit?before=" + itoa(lastAudit),
 		"/support/audit?tenant_name=" + url.QueryEscape("読む") + "&actor=owner&action=link.&from=2026-01-01&to=2026-12-31",
 		"/support/audit.csv", "/support/audit.csv?tenant=" + itoa(tn.ID) + "&action=link.bind"}

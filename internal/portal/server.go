@@ -149,6 +149,7 @@ func (s *Server) routes() chi.Router {
 				r.Use(s.requireOwner)
 				r.Get("/cameras", s.cameraList)
 				r.Get("/cameras/{cameraID}", s.cameraDetail)
+				r.Get("/links", s.linksOverview)
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)
 				s.ownerAuditRoutes(r)

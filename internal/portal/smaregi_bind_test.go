@@ -24,7 +24,8 @@ func TestSmaregiBindRefusals(t *testing.T) {
 		return url.Values{"typed": {"1"}, "store_id": {store}, "terminal_id": {terminal}, "camera_id": {itoa(cam)}}
 	}
 	row := func(store, terminal string, cam string) url.Values {
-		return url.Values{"store_id": {store}, "terminal_id": {terminal}, "camera_id": {cam}}
+		return url.Values{"store_id": {store}, "terminal_id": {terminal}, "camera_id": {cam},
+			"binding": {f.seenOf(t, conn.ID, store+":"+terminal)}}
 	}
 	cases := []struct {
 		name   string
@@ -104,7 +105,8 @@ func TestSmaregiTerminalsWithRefusedSecret(t *testing.T) {
 		t.Errorf("connection %+v (%v)", c, err)
 	}
 	before := f.linkCounts(t)
-	postRefused(t, f.c, connPath(conn.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(f.cam.ID)}},
+	postRefused(t, f.c, connPath(conn.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(f.cam.ID)},
+		"binding": {"0"}},
 		http.StatusBadRequest, "保存されている接続情報ではスマレジに接続できませんでした")
 	if after := f.linkCounts(t); after != before {
 		t.Errorf("saved something: %s, then %s", before, after)
@@ -177,18 +179,21 @@ func TestSmaregiDelete(t *testing.T) {
 	unbind := connPath(conn.ID, "unbind")
 
 	// The trash icon asks first, on a page of its own (a GET: nothing changes).
+	seen12, seen21 := f.seenOf(t, conn.ID, "1:2"), f.seenOf(t, conn.ID, "2:1")
 	before := f.linkCounts(t)
 	res, body := f.c.get(unbind + "?" + url.Values{"terminal": {"1:2", "2:1", "9:9"}}.Encode())
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("confirmation: %d", res.StatusCode)
 	}
 	wantContains(t, body, "次の連携設定を削除します。よろしいですか？", "渋谷店 / 2", "新宿店 / 1", "削除する",
-		`action="`+unbind+`"`, `name="terminal" value="1:2"`, `name="terminal" value="2:1"`, "サービス自体は解約にはなりません")
+		`action="`+unbind+`"`, `name="binding" value="`+seen12+`"`, `name="binding" value="`+seen21+`"`, "サービス自体は解約にはなりません")
 	wantNotContains(t, "the confirmation", body, "渋谷店 / 1", "9:9")
 	if after := f.linkCounts(t); after != before {
 		t.Errorf("the confirmation changed something: %s, then %s", before, after)
 	}
-	postDone(t, f.c, unbind, url.Values{"terminal": {"1:2", "2:1"}}, "2 件の連携設定を削除しました。")
+	// Nothing posted: a message, and nothing deleted.
+	postRefused(t, f.c, unbind, url.Values{}, http.StatusBadRequest, "削除する連携設定のチェックボックスを選んでください。")
+	postDone(t, f.c, unbind, url.Values{"binding": {seen12, seen21}}, "2 件の連携設定を削除しました。")
 	if got := f.bindings(t, f.tenant.ID, conn.ID); got != "1:1→"+itoa(f.cam.ID) {
 		t.Errorf("bindings %s", got)
 	}
@@ -202,7 +207,7 @@ func TestSmaregiDelete(t *testing.T) {
 		t.Fatalf("link delete confirmation: %d", res.StatusCode)
 	}
 	wantContains(t, body, "契約ID "+demoContract+" の連携を削除します（端末 1 台とカメラの連携を含みます）。")
-	postDone(t, f.c, connPath(conn.ID, "delete"), url.Values{}, "契約ID "+demoContract+" の連携を削除しました。")
+	postDone(t, f.c, connPath(conn.ID, "delete"), url.Values{"binding": f.seenAll(t, conn.ID)}, "契約ID "+demoContract+" の連携を削除しました。")
 	if ls, err := f.smaregi.Links(t.Context(), f.tenant.ID); err != nil || len(ls) != 0 {
 		t.Errorf("%d links left (%v)", len(ls), err)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/web/views"
 )
@@ -38,9 +39,13 @@ func (s *Server) smaregiUnbind(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
-	n, err := s.deps.Smaregi.Unbind(r.Context(), actor(r), currentUser(r.Context()).TenantID, id, r.PostForm["terminal"])
+	seen, err := seenBindings(r)
+	var n int
+	if err == nil {
+		n, err = s.deps.Smaregi.Unbind(r.Context(), actor(r), currentUser(r.Context()).TenantID, id, seen)
+	}
 	if err != nil {
-		s.respond(w, r, err)
+		s.smaregiRefused(w, r, id, err)
 		return
 	}
 	s.redirectFlash(w, r, views.SmaregiLinkURL(id), flashOK, text(r, "flash.smaregi_unbound", n))
@@ -58,21 +63,34 @@ func (s *Server) smaregiDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 		s.respond(w, r, err)
 		return
 	}
-	v.Lead, v.Action, v.Terminals = text(r, "smaregi.del.link", l.Conn.ExternalID, len(v.Rows)), views.SmaregiURL(l.Conn.ID, "delete"), nil
+	v.Lead, v.Action = text(r, "smaregi.del.link", l.Conn.ExternalID, len(v.Rows)), views.SmaregiURL(l.Conn.ID, "delete")
 	s.render(w, r, http.StatusOK, views.DeleteConfirmPage(s.page(r, "smaregi.del.title"), v))
 }
 
 // smaregiDelete removes the link of the contract; the cameras stay.
 func (s *Server) smaregiDelete(w http.ResponseWriter, r *http.Request) {
 	l, ok := s.smaregiLink(w, r)
-	if !ok {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
-	if err := s.deps.Smaregi.Delete(r.Context(), actor(r), l.Conn.TenantID, l.Conn.ID); err != nil {
-		s.respond(w, r, err)
+	seen, err := seenBindings(r)
+	if err == nil {
+		err = s.deps.Smaregi.Delete(r.Context(), actor(r), l.Conn.TenantID, l.Conn.ID, seen)
+	}
+	if err != nil {
+		s.smaregiRefused(w, r, l.Conn.ID, err)
 		return
 	}
 	s.redirectFlash(w, r, "/smaregi", flashOK, text(r, "flash.smaregi_deleted", l.Conn.ExternalID))
+}
+
+// smaregiRefused answers a refused delete with the link's page as it
+// stands now and the message (a delete of rows that changed since the
+// confirmation showed them: nothing was deleted), or the error page.
+func (s *Server) smaregiRefused(w http.ResponseWriter, r *http.Request, id int64, err error) {
+	s.respondForm(w, r, err, func(a httpx.Answer) {
+		s.renderSmaregiTerminals(w, r, a.Status, id, views.Form{Error: a.Message}, views.Form{})
+	})
 }
 
 // smaregiDeleteView is the confirmation page of a delete with the link's
@@ -87,6 +105,10 @@ func (s *Server) smaregiDeleteView(r *http.Request, l smaregilink.Link, keep fun
 	if err != nil {
 		return v, err
 	}
+	bindingOf := make(map[string]int64, len(l.Bindings))
+	for _, b := range l.Bindings {
+		bindingOf[b.Terminal.Key] = b.ID
+	}
 	for _, row := range s.smaregiLinkView(r, l, labels).Rows {
 		if !keep(row.Key) {
 			continue
@@ -96,7 +118,7 @@ func (s *Server) smaregiDeleteView(r *http.Request, l smaregilink.Link, keep fun
 			terminal += "（" + row.TerminalName + "）"
 		}
 		v.Rows = append(v.Rows, []views.Cell{{Text: l.Conn.ExternalID, Mono: true}, {Text: terminal}, {Text: row.Camera}})
-		v.Terminals = append(v.Terminals, row.Key)
+		v.Bindings = append(v.Bindings, bindingOf[row.Key])
 	}
 	return v, nil
 }

@@ -77,7 +77,7 @@ func (f *smaregiEnv) add(t *testing.T) link.Connection {
 func (f *smaregiEnv) bind(t *testing.T, connID int64, store, terminal string, cameraID int64) {
 	t.Helper()
 	postDone(t, f.c, connPath(connID, "bind"), url.Values{"store_id": {store}, "terminal_id": {terminal},
-		"camera_id": {itoa(cameraID)}}, "と連携しました")
+		"camera_id": {itoa(cameraID)}, "binding": {f.seenOf(t, connID, store+":"+terminal)}}, "と連携しました")
 }
 
 func connPath(id int64, action string) string {

@@ -43,11 +43,12 @@ func TestSmaregiOtherTenantsLinksAreNotFound(t *testing.T) {
 		}
 		wantNotContains(t, p, body, "skother01", "よその契約")
 	}
+	theirBinding := f.seenOf(t, theirs.ID, "1:1")
 	posts := map[string]url.Values{
-		connPath(theirs.ID, "bind"):   {"store_id": {"1"}, "terminal_id": {"2"}, "camera_id": {itoa(f.cam.ID)}},
+		connPath(theirs.ID, "bind"):   {"store_id": {"1"}, "terminal_id": {"2"}, "camera_id": {itoa(f.cam.ID)}, "binding": {"0"}},
 		connPath(theirs.ID, "edit"):   {"client_id": {f.creds(t).Get("client_id")}, "client_secret": {f.creds(t).Get("client_secret")}},
-		connPath(theirs.ID, "unbind"): {"terminal": {"1:1"}},
-		connPath(theirs.ID, "delete"): {},
+		connPath(theirs.ID, "unbind"): {"binding": {theirBinding}},
+		connPath(theirs.ID, "delete"): {"binding": {theirBinding}},
 	}
 	for p, form := range posts {
 		res, _ := f.c.postForm(p, form)
@@ -58,9 +59,17 @@ func TestSmaregiOtherTenantsLinksAreNotFound(t *testing.T) {
 	if after := f.linkCounts(t); after != before {
 		t.Errorf("changed something: %s, then %s", before, after)
 	}
-	// My own link's delete form with the other link's terminal keys only
-	// deletes rows of mine.
-	postDone(t, f.c, connPath(mine.ID, "unbind"), url.Values{"terminal": {"1:1"}}, "1 件の連携設定を削除しました")
+	// My own link's forms with the other link's bindings: not found, and
+	// nothing deleted.
+	postRefused(t, f.c, connPath(mine.ID, "unbind"), url.Values{"binding": {theirBinding}}, http.StatusNotFound, "見つかりません")
+	postRefused(t, f.c, connPath(mine.ID, "unbind"), url.Values{"binding": {f.seenOf(t, mine.ID, "1:1"), theirBinding}},
+		http.StatusNotFound, "見つかりません")
+	postRefused(t, f.c, connPath(mine.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(f.cam2.ID)},
+		"binding": {theirBinding}}, http.StatusNotFound, "見つかりません")
+	if after := f.linkCounts(t); after != before {
+		t.Errorf("changed something: %s, then %s", before, after)
+	}
+	postDone(t, f.c, connPath(mine.ID, "unbind"), url.Values{"binding": {f.seenOf(t, mine.ID, "1:1")}}, "1 件の連携設定を削除しました")
 	if got := f.bindings(t, other.ID, theirs.ID); got != "1:1→"+itoa(otherCam.ID) {
 		t.Errorf("the other tenant's bindings: %s", got)
 	}

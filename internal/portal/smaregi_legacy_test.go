@@ -56,8 +56,8 @@ func TestSmaregiLegacyLinkPastCutover(t *testing.T) {
 	wantContains(t, body, "カメラと連携済みの端末だけを表示しています", "レジ1", "disabled")
 	wantNotContains(t, "the terminal page", body, "端末IDを入力して追加", `class="btn btn-small btn-primary">追加`)
 	before := f.linkCounts(t)
-	postRefused(t, f.c, connPath(conn.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"2"}, "camera_id": {itoa(f.cam2.ID)}},
-		http.StatusBadRequest, "この連携は要更新です。")
+	postRefused(t, f.c, connPath(conn.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"2"}, "camera_id": {itoa(f.cam2.ID)},
+		"binding": {"0"}}, http.StatusBadRequest, "この連携は要更新です。")
 
 	_, body = f.c.get(connPath(conn.ID, "edit"))
 	wantContains(t, body, "連携情報修正", "要更新: スマレジとの明細連携が停止しています", "発行されたクライアントシークレットを入力してください",
@@ -140,8 +140,8 @@ func TestSmaregiLegacyLinkBeforeAndAtCutover(t *testing.T) {
 	if a := f.auditLog(t)[0]; a.Action != "link.status" || a.Actor.Label != "system:smaregi" {
 		t.Errorf("audit entry %+v", a)
 	}
-	postRefused(t, f.c, connPath(conn.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"2"}, "camera_id": {itoa(f.cam2.ID)}},
-		http.StatusBadRequest, "この連携は要更新です。")
+	postRefused(t, f.c, connPath(conn.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"2"}, "camera_id": {itoa(f.cam2.ID)},
+		"binding": {"0"}}, http.StatusBadRequest, "この連携は要更新です。")
 	// Still movable with all its bindings.
 	postDone(t, f.c, connPath(conn.ID, "edit"), f.creds(t), "新しい接続情報")
 	want := "1:1→" + itoa(f.cam.ID) + " 2:1→" + itoa(f.cam2.ID)

@@ -1,11 +1,13 @@
 package portal
 
 import (
+	"errors"
 	"maps"
 	"net/http"
 	"slices"
 	"time"
 
+	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/i18n"
 	"github.com/poslink/poslink/internal/link"
@@ -32,11 +34,24 @@ func (s *Server) smaregiBind(w http.ResponseWriter, r *http.Request) {
 	}
 	cameraID, _ := link.ParseID(r.PostForm.Get("camera_id"))
 	in := smaregilink.BindInput{StoreID: r.PostForm.Get("store_id"), TerminalID: r.PostForm.Get("terminal_id"), CameraID: cameraID}
+	typed := r.PostForm.Get("typed") != ""
 	tenantID := currentUser(r.Context()).TenantID
-	row, err := s.deps.Smaregi.Bind(r.Context(), actor(r), tenantID, id, in)
+	// A row carries the binding its page showed; a register added by its
+	// ID is one the owner takes to feed no camera yet.
+	var row smaregilink.TerminalRow
+	var err error
+	if !typed {
+		in.Seen, err = seenBinding(r)
+	}
+	if err == nil {
+		row, err = s.deps.Smaregi.Bind(r.Context(), actor(r), tenantID, id, in)
+	}
+	if typed && errors.Is(err, link.ErrChanged) {
+		err = errSmaregiTypedBound
+	}
 	if err != nil {
 		s.respondForm(w, r, err, func(a httpx.Answer) {
-			if r.PostForm.Get("typed") != "" {
+			if typed {
 				typed := views.Form{Values: map[string]string{"store_id": in.StoreID, "terminal_id": in.TerminalID,
 					"camera_id": r.PostForm.Get("camera_id")}}
 				s.renderSmaregiTerminals(w, r, a.Status, id, views.Form{}, withAnswer(typed, a))
@@ -58,6 +73,10 @@ func (s *Server) smaregiBind(w http.ResponseWriter, r *http.Request) {
 	}
 	s.redirectFlash(w, r, views.SmaregiURL(id, ""), flashOK, text(r, "flash.smaregi_bound", row.StoreName, row.TerminalID, camName))
 }
+
+// errSmaregiTypedBound refuses adding by its ID a register that feeds
+// another camera already: its row on the page is where it is changed.
+var errSmaregiTypedBound = apperr.New(apperr.Conflict, "smaregi.err.typed_bound")
 
 // renderSmaregiTerminals shows the terminal page; the forms carry a
 // refused bind's messages.
@@ -100,7 +119,7 @@ func (s *Server) renderSmaregiTerminals(w http.ResponseWriter, r *http.Request, 
 	}
 	for _, row := range ts.Rows {
 		v.Rows = append(v.Rows, views.SmaregiTerminalRow{StoreID: row.StoreID, StoreName: smaregiStoreName(lang, row.Key(), row.StoreName),
-			TerminalID: row.TerminalID, TerminalName: row.TerminalName, CameraID: row.CameraID,
+			TerminalID: row.TerminalID, TerminalName: row.TerminalName, CameraID: row.CameraID, BindingID: row.BindingID,
 			Listed: row.Listed, Stopped: row.Stopped})
 	}
 	s.render(w, r, status, views.SmaregiTerminalPage(s.page(r, "smaregi.terms.title", ts.Conn.ExternalID), v))

@@ -36,6 +36,7 @@ func (s *Server) supportRoutes(r chi.Router) {
 		r.Get("/cameras/{cameraID}", s.supportCameraPage)
 		r.Post("/cameras/{cameraID}", s.supportCameraUpdate)
 		r.Post("/cameras/{cameraID}/pos", s.supportCameraPOS)
+		s.supportLinkRoutes(r)
 	})
 	r.Get("/audit", s.supportAudit)
 	r.Get("/audit.csv", s.supportAuditCSV)

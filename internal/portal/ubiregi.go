@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"time"
 
@@ -153,7 +154,15 @@ func (s *Server) ubiregiBind(w http.ResponseWriter, r *http.Request) {
 	terminal := r.PostForm.Get("terminal")
 	cameraID, _ := link.ParseID(r.PostForm.Get("camera"))
 	u := currentUser(r.Context())
-	t, err := s.deps.Ubiregi.Bind(r.Context(), actor(r), u.TenantID, id, terminal, cameraID)
+	var t link.Terminal
+	seen, err := seenBinding(r)
+	if err == nil {
+		t, err = s.deps.Ubiregi.Bind(r.Context(), actor(r), u.TenantID, id, terminal, cameraID, seen)
+	}
+	if errors.Is(err, link.ErrChanged) {
+		// Changed meanwhile: the row shows the camera it feeds now.
+		cameraID = 0
+	}
 	if err != nil {
 		s.ubiregiRefused(w, r, err, ubiregiRefusal{connID: id, terminal: terminal, camera: cameraID})
 		return
@@ -201,7 +210,11 @@ func (s *Server) ubiregiUnbind(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.parseForm(w, r) {
 		return
 	}
-	n, err := s.deps.Ubiregi.Unbind(r.Context(), actor(r), currentUser(r.Context()).TenantID, id, r.PostForm["terminal"])
+	seen, err := seenBindings(r)
+	var n int
+	if err == nil {
+		n, err = s.deps.Ubiregi.Unbind(r.Context(), actor(r), currentUser(r.Context()).TenantID, id, seen)
+	}
 	if err != nil {
 		s.ubiregiRefused(w, r, err, ubiregiRefusal{connID: id})
 		return
@@ -220,8 +233,12 @@ func (s *Server) ubiregiUnlinkConfirm(w http.ResponseWriter, r *http.Request) {
 		s.respond(w, r, err)
 		return
 	}
+	seen := make([]int64, len(bs))
+	for i, b := range bs {
+		seen[i] = b.ID
+	}
 	s.render(w, r, http.StatusOK, views.DeleteConfirmPage(s.page(r, "ubiregi.unlink_title"), views.DeleteConfirm{
-		Lead:   text(r, "ubiregi.unlink_lead", c.Name, c.ExternalID, len(bs)),
+		Lead: text(r, "ubiregi.unlink_lead", c.Name, c.ExternalID, len(bs)), Bindings: seen,
 		Notes:  []string{text(r, "ubiregi.delete_note"), text(r, "ubiregi.support_note")},
 		Action: views.UbiregiURL(c.ID, "delete"), Submit: text(r, "ubiregi.unlink_submit"),
 		CancelURL: views.UbiregiAccountURL(c.ID), Cancel: text(r, "ubiregi.cancel"),
@@ -230,11 +247,15 @@ func (s *Server) ubiregiUnlinkConfirm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) ubiregiUnlink(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.ubiregiConn(w, r)
-	if !ok {
+	if !ok || !s.parseForm(w, r) {
 		return
 	}
-	if err := s.deps.Ubiregi.Delete(r.Context(), actor(r), c.TenantID, c.ID); err != nil {
-		s.respond(w, r, err)
+	seen, err := seenBindings(r)
+	if err == nil {
+		err = s.deps.Ubiregi.Delete(r.Context(), actor(r), c.TenantID, c.ID, seen)
+	}
+	if err != nil {
+		s.ubiregiRefused(w, r, err, ubiregiRefusal{connID: c.ID})
 		return
 	}
 	s.redirectFlash(w, r, "/ubiregi", flashOK, text(r, "flash.ubiregi_unlinked", c.Name))

@@ -18,7 +18,7 @@ import (
 func (f *ubFixture) bindDone(t *testing.T, connID int64, terminal link.Terminal, camName string, camID int64) string {
 	t.Helper()
 	return postDone(t, f.c, "/ubiregi/"+itoa(connID)+"/bind",
-		url.Values{"terminal": {terminal.Key}, "camera": {itoa(camID)}},
+		url.Values{"terminal": {terminal.Key}, "camera": {itoa(camID)}, "binding": {f.e.seenOf(t, connID, terminal.Key)}},
 		"端末「"+terminal.Name+"」をカメラ「"+camName+"」に連携しました。")
 }
 
@@ -135,7 +135,7 @@ func TestUbiregiBindRefusals(t *testing.T) {
 		"no terminal":                 {"", itoa(f.camA.ID), 400, "端末を選択してください。"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			body := postRefused(t, f.c, path, url.Values{"terminal": {c.terminal}, "camera": {c.camera}}, c.status, c.want, "レジ1")
+			body := postRefused(t, f.c, path, url.Values{"terminal": {c.terminal}, "camera": {c.camera}, "binding": {"0"}}, c.status, c.want, "レジ1")
 			if c.terminal == ts[0].Key && !strings.Contains(ubRow(t, body, ts[0].Key), `aria-invalid="true"`) {
 				t.Error("the message is not at the row")
 			}
@@ -162,7 +162,7 @@ func TestUbiregiBindRefusals(t *testing.T) {
 	if strings.Contains(ubRow(t, page, ts[0].Key), "レジ前カメラ") {
 		t.Fatal("a camera whose option is off is offered to another row")
 	}
-	postRefused(t, f.c, path, url.Values{"terminal": {ts[1].Key}, "camera": {itoa(f.camA.ID)}}, 400,
+	postRefused(t, f.c, path, url.Values{"terminal": {ts[1].Key}, "camera": {itoa(f.camA.ID)}, "binding": {e.seenOf(t, conn.ID, ts[1].Key)}}, 400,
 		"このカメラにはPOSレジ連携オプションが付与されていません")
 }
 
@@ -298,17 +298,18 @@ func TestUbiregiOtherTenantsIDsAreNotFound(t *testing.T) {
 		}
 	}
 	a := "/ubiregi/" + itoa(connA.ID)
+	seenA := e.seenOf(t, connA.ID, tsA[0].Key)
 	for _, c := range []struct {
 		method, path string
 		form         url.Values
 	}{
-		{"POST", a + "/bind", url.Values{"terminal": {tsA[0].Key}, "camera": {itoa(camB.ID)}}},
-		{"POST", a + "/bind", url.Values{"terminal": {tsA[1].Key}, "camera": {itoa(f.camA.ID)}}},
+		{"POST", a + "/bind", url.Values{"terminal": {tsA[0].Key}, "camera": {itoa(camB.ID)}, "binding": {seenA}}},
+		{"POST", a + "/bind", url.Values{"terminal": {tsA[1].Key}, "camera": {itoa(f.camA.ID)}, "binding": {"0"}}},
 		{"GET", a + "/unbind?terminal=" + url.QueryEscape(tsA[0].Key), nil},
-		{"POST", a + "/unbind", url.Values{"terminal": {tsA[0].Key}}},
+		{"POST", a + "/unbind", url.Values{"binding": {seenA}}},
 		{"GET", a + "/delete", nil},
-		{"POST", a + "/delete", url.Values{}},
-		{"POST", "/ubiregi/0/bind", url.Values{"terminal": {tsB[0].Key}, "camera": {itoa(camB.ID)}}},
+		{"POST", a + "/delete", url.Values{"binding": {seenA}}},
+		{"POST", "/ubiregi/0/bind", url.Values{"terminal": {tsB[0].Key}, "camera": {itoa(camB.ID)}, "binding": {"0"}}},
 		{"GET", "/ubiregi/abc/unbind?terminal=x", nil},
 		{"POST", "/ubiregi/99999999999999999999/delete", url.Values{}},
 	} {
@@ -328,9 +329,10 @@ func TestUbiregiOtherTenantsIDsAreNotFound(t *testing.T) {
 	}
 	// A's terminal posted on B's own connection: not one of B's devices.
 	bPath := "/ubiregi/" + itoa(connB.ID)
-	postRefused(t, cb, bPath+"/bind", url.Values{"terminal": {tsA[0].Key}, "camera": {itoa(camB.ID)}}, 404,
+	postRefused(t, cb, bPath+"/bind", url.Values{"terminal": {tsA[0].Key}, "camera": {itoa(camB.ID)}, "binding": {"0"}}, 404,
 		"この端末はこのユビレジアカウントにありません")
-	postRefused(t, cb, bPath+"/unbind", url.Values{"terminal": {tsA[0].Key}}, 404, "選択された端末の連携設定が見つかりません")
+	postRefused(t, cb, bPath+"/unbind", url.Values{"binding": {seenA}}, 404, "選択された端末の連携設定が見つかりません")
+	postRefused(t, cb, bPath+"/delete", url.Values{"binding": {seenA}}, 404, "見つかりません")
 	if res, _ := cb.get(bPath + "/unbind?terminal=" + url.QueryEscape(tsA[0].Key)); res.StatusCode != http.StatusNotFound {
 		t.Errorf("confirming the delete of A's terminal on B's connection: %d", res.StatusCode)
 	}
@@ -450,8 +452,8 @@ func TestUbiregiRefreshAndReauth(t *testing.T) {
 	if got := e.ubConnection(t, f.tenant.ID); got.Status != link.ReauthRequired {
 		t.Fatalf("status %q", got.Status)
 	}
-	postRefused(t, f.c, "/ubiregi/"+itoa(conn.ID)+"/bind", url.Values{"terminal": {"unknown"}, "camera": {itoa(f.camA.ID)}},
-		409, "要再認証")
+	postRefused(t, f.c, "/ubiregi/"+itoa(conn.ID)+"/bind", url.Values{"terminal": {"unknown"}, "camera": {itoa(f.camA.ID)},
+		"binding": {"0"}}, 409, "要再認証")
 
 	// Consent again (Ubiregi asks again: the consent was withdrawn).
 	cb := ubConsent(t, f.c, ubConnect(t, f.c), sandbox.UbiregiLogin, sandbox.UbiregiPassword, "allow")
@@ -501,7 +503,8 @@ func TestUbiregiDelete(t *testing.T) {
 	if n := len(e.ubBindings(t, f.tenant.ID, conn.ID)); n != 3 {
 		t.Fatal("the confirmation step deleted something")
 	}
-	postDone(t, f.c, base+"/unbind", q, "2件の連携設定を削除しました。")
+	postDone(t, f.c, base+"/unbind", url.Values{"binding": {e.seenOf(t, conn.ID, ts[0].Key), e.seenOf(t, conn.ID, ts[1].Key)}},
+		"2件の連携設定を削除しました。")
 	if got := e.ubBindings(t, f.tenant.ID, conn.ID); len(got) != 1 || got[ts[2].Key] != f.camA.ID {
 		t.Fatalf("bindings after the delete: %v", got)
 	}
@@ -522,7 +525,7 @@ func TestUbiregiDelete(t *testing.T) {
 		t.Fatalf("unlink confirmation: %d", res.StatusCode)
 	}
 	wantContains(t, page, "アカウント連携の解除", "デモ店舗（ユビレジ）", "1件の端末とカメラの連携設定が削除されます", "連携を解除する")
-	postDone(t, f.c, base+"/delete", url.Values{}, "ユビレジアカウント「デモ店舗（ユビレジ）」との連携を解除しました。")
+	postDone(t, f.c, base+"/delete", url.Values{"binding": e.seenAll(t, conn.ID)}, "ユビレジアカウント「デモ店舗（ユビレジ）」との連携を解除しました。")
 	if conns, err := e.links.Connections(t.Context(), f.tenant.ID, link.Ubiregi); err != nil || len(conns) != 0 {
 		t.Fatalf("%d connections after unlinking (%v)", len(conns), err)
 	}

@@ -79,14 +79,14 @@ func (s *Server) ubiregiAccountView(r *http.Request, a ubiregilink.Account, came
 	for _, t := range a.Terminals {
 		row := views.UbiregiRow{Key: t.Key, Name: t.Name, Listed: true}
 		if b, ok := bound[t.Key]; ok {
-			row.CameraID, row.CameraLabel = b.CameraID, cameraLabels[b.CameraID]
+			row.CameraID, row.CameraLabel, row.BindingID = b.CameraID, cameraLabels[b.CameraID], b.ID
 			delete(bound, t.Key)
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	var rest []views.UbiregiRow
 	for _, b := range bound {
-		rest = append(rest, views.UbiregiRow{Key: b.Terminal.Key, Name: b.Terminal.Name, CameraID: b.CameraID,
+		rest = append(rest, views.UbiregiRow{Key: b.Terminal.Key, Name: b.Terminal.Name, CameraID: b.CameraID, BindingID: b.ID,
 			CameraLabel: cameraLabels[b.CameraID], Missing: a.Err == nil})
 	}
 	slices.SortFunc(rest, func(x, y views.UbiregiRow) int {
@@ -119,7 +119,7 @@ func (s *Server) ubiregiUnbindView(r *http.Request, c link.Connection, keys []st
 		if slices.Contains(keys, b.Terminal.Key) {
 			v.Rows = append(v.Rows, []views.Cell{{Text: c.ExternalID, Mono: true}, {Text: b.Terminal.Key, Mono: true},
 				{Text: b.Terminal.Name}, {Text: labels[b.CameraID]}})
-			v.Terminals = append(v.Terminals, b.Terminal.Key)
+			v.Bindings = append(v.Bindings, b.ID)
 		}
 	}
 	if len(v.Rows) == 0 {

@@ -113,12 +113,13 @@ func (s *Service) connection(ctx context.Context, tenantID, connID int64) (link.
 
 // Delete removes the link of a contract: its credentials are forgotten and
 // its bindings ended, their history kept (link.Store.Delete); the cameras
-// and the camera service stay.
-func (s *Service) Delete(ctx context.Context, actor audit.Actor, tenantID, connID int64) error {
+// and the camera service stay. seen are the bindings the confirmation
+// showed (link.ErrChanged when they changed since).
+func (s *Service) Delete(ctx context.Context, actor audit.Actor, tenantID, connID int64, seen []int64) error {
 	if _, err := s.connection(ctx, tenantID, connID); err != nil {
 		return err
 	}
-	if err := s.links.Delete(ctx, actor, tenantID, connID); err != nil {
+	if err := s.links.Delete(ctx, actor, tenantID, connID, seen); err != nil {
 		return fmt.Errorf("delete smaregi link %d: %w", connID, err)
 	}
 	s.forgetToken(connID)

@@ -177,12 +177,19 @@ func TestImportLegacyIsAtomic(t *testing.T) {
 func TestDeleteAndAddAgainKeepHistory(t *testing.T) {
 	f := newFixture(t, after)
 	c := f.add(t)
+	seen := link.NotBound
 	for _, cam := range []int64{f.cam.ID, f.cam2.ID} {
-		if _, err := f.svc.Bind(f.ctx, actor, f.a.ID, c.ID, smaregilink.BindInput{StoreID: "1", TerminalID: "1", CameraID: cam}); err != nil {
+		row, err := f.svc.Bind(f.ctx, actor, f.a.ID, c.ID, smaregilink.BindInput{StoreID: "1", TerminalID: "1", CameraID: cam, Seen: seen})
+		if err != nil {
 			t.Fatal(err)
 		}
+		bs, _ := f.links.Bindings(f.ctx, f.a.ID, c.ID)
+		if len(bs) != 1 || bs[0].CameraID != row.CameraID {
+			t.Fatalf("bindings %+v", bs)
+		}
+		seen = bs[0].ID
 	}
-	must(t, f.svc.Delete(f.ctx, actor, f.a.ID, c.ID))
+	must(t, f.svc.Delete(f.ctx, actor, f.a.ID, c.ID, []int64{seen}))
 	if ls, _ := f.svc.Links(f.ctx, f.a.ID); len(ls) != 0 {
 		t.Fatalf("links after the delete: %+v", ls)
 	}

@@ -15,6 +15,9 @@ type BindInput struct {
 	StoreID    string
 	TerminalID string
 	CameraID   int64
+	// Seen is the version of the register the page showed: the ID of its
+	// binding then, or link.NotBound (a register added by its ID).
+	Seen int64
 }
 
 // Bind makes a register of the link's contract feed a camera (追加, or 更新
@@ -23,8 +26,9 @@ type BindInput struct {
 // afresh, so a register typed by its ID that the page did not list is
 // found if Smaregi has it); on the old token before the cut-over, whose API
 // lists no registers, its store must exist. The camera must be the tenant's
-// and usable (link.Store.Bind). A link that is 要更新 must be updated
-// first. Nothing is saved on any error.
+// and usable, and the register's binding still the one the page showed
+// (link.Store.Bind: link.ErrChanged otherwise). A link that is 要更新 must
+// be updated first. Nothing is saved on any error.
 func (s *Service) Bind(ctx context.Context, actor audit.Actor, tenantID, connID int64, in BindInput) (TerminalRow, error) {
 	c, err := s.connection(ctx, tenantID, connID)
 	if err != nil {
@@ -63,7 +67,7 @@ func (s *Service) Bind(ctx context.Context, actor audit.Actor, tenantID, connID 
 		return TerminalRow{}, err
 	}
 	t := link.Terminal{Key: row.Key(), Name: row.TerminalName, Store: row.StoreName}
-	if err := s.links.Bind(ctx, actor, tenantID, connID, t, in.CameraID); err != nil {
+	if err := s.links.Bind(ctx, actor, tenantID, connID, t, in.CameraID, in.Seen); err != nil {
 		return TerminalRow{}, err
 	}
 	row.CameraID = in.CameraID
@@ -138,23 +142,17 @@ func storeNotFound(storeID string) error {
 }
 
 // Unbind ends the bindings of the ticked registers (the manuals' delete:
-// the link of those registers only; the contract stays linked).
-func (s *Service) Unbind(ctx context.Context, actor audit.Actor, tenantID, connID int64, keys []string) (int, error) {
+// the link of those registers only; the contract stays linked): the
+// bindings the confirmation showed, all of them or, when one changed
+// since, none (link.Store.Unbind).
+func (s *Service) Unbind(ctx context.Context, actor audit.Actor, tenantID, connID int64, bindingIDs []int64) (int, error) {
 	if _, err := s.connection(ctx, tenantID, connID); err != nil {
 		return 0, err
 	}
-	switch {
-	case len(keys) == 0:
+	if len(bindingIDs) == 0 {
 		return 0, apperr.New(apperr.Invalid, "smaregi.err.select_rows")
-	case len(keys) > link.MaxUnbind:
-		return 0, link.ErrTooManyTerminals
 	}
-	for _, k := range keys {
-		if _, _, ok := SplitKey(k); !ok {
-			return 0, apperr.New(apperr.Invalid, "smaregi.err.select_rows")
-		}
-	}
-	return s.links.Unbind(ctx, actor, tenantID, connID, keys)
+	return s.links.Unbind(ctx, actor, tenantID, connID, bindingIDs)
 }
 
 // Link is a linked contract with its phase and bindings, as the list shows it.

@@ -23,7 +23,7 @@ func TestRefreshNamesMarksGoneRegisters(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"1:1", "1:9"} {
-		if err := f.links.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: key}, f.cam.ID); err != nil {
+		if err := f.links.Bind(f.ctx, actor, f.a.ID, conn.ID, link.Terminal{Key: key}, f.cam.ID, link.AnyBinding); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -245,7 +245,7 @@ func TestTenantIsolation(t *testing.T) {
 	if _, err := f.svc.ClientID(f.ctx, f.b.ID, c.ID); !errors.Is(err, link.ErrNotFound) {
 		t.Errorf("client ID of another tenant's link: %v", err)
 	}
-	if err := f.svc.Delete(f.ctx, actor, f.b.ID, c.ID); !errors.Is(err, link.ErrNotFound) {
+	if err := f.svc.Delete(f.ctx, actor, f.b.ID, c.ID, nil); !errors.Is(err, link.ErrNotFound) {
 		t.Errorf("deleting another tenant's link: %v", err)
 	}
 	// A Ubiregi connection is not a Smaregi link.

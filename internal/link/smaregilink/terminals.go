@@ -16,8 +16,10 @@ import (
 type TerminalRow struct {
 	StoreID, StoreName       string
 	TerminalID, TerminalName string
-	// CameraID is the camera the register feeds, 0 when none.
-	CameraID int64
+	// CameraID is the camera the register feeds, 0 when none; BindingID
+	// the binding that says so (link.NotBound when none), the version a
+	// change of the row carries.
+	CameraID, BindingID int64
 	// Listed: Smaregi listed it now; false for a register known only from
 	// its binding (the old API cannot list registers, or Smaregi no longer
 	// has it).
@@ -156,7 +158,7 @@ func mergeRows(stores []smaregi.Store, listed []smaregi.Terminal, bindings []lin
 		r := TerminalRow{StoreID: t.StoreID, StoreName: storeNames[t.StoreID], TerminalID: t.ID, TerminalName: t.Name,
 			Listed: true, Stopped: t.UseStopDivision == "1"}
 		if b, ok := bound[r.Key()]; ok {
-			r.CameraID = b.CameraID
+			r.CameraID, r.BindingID = b.CameraID, b.ID
 		}
 		seen[r.Key()] = true
 		rows = append(rows, r)
@@ -169,7 +171,7 @@ func mergeRows(stores []smaregi.Store, listed []smaregi.Terminal, bindings []lin
 		if !ok {
 			continue // not a Smaregi key; nothing of ours writes one
 		}
-		r := TerminalRow{StoreID: st, StoreName: b.Terminal.Store, TerminalID: term, TerminalName: b.Terminal.Name, CameraID: b.CameraID}
+		r := TerminalRow{StoreID: st, StoreName: b.Terminal.Store, TerminalID: term, TerminalName: b.Terminal.Name, CameraID: b.CameraID, BindingID: b.ID}
 		if name, ok := storeNames[st]; ok {
 			r.StoreName = name
 		}

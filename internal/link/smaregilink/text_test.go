@@ -2,7 +2,6 @@ package smaregilink_test
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -81,18 +80,19 @@ func TestUnbindIsBounded(t *testing.T) {
 	if _, err := f.svc.Bind(f.ctx, actor, f.a.ID, c.ID, smaregilink.BindInput{StoreID: "1", TerminalID: "1", CameraID: f.cam.ID}); err != nil {
 		t.Fatal(err)
 	}
-	keys := []string{"1:1"}
-	for i := range link.MaxUnbind {
-		keys = append(keys, fmt.Sprintf("9:%d", i+1))
+	bound, _ := f.links.Bindings(f.ctx, f.a.ID, c.ID)
+	ids := make([]int64, link.MaxUnbind+1)
+	for i := range ids {
+		ids[i] = bound[0].ID
 	}
 	before := f.tables(t)
-	if _, err := f.svc.Unbind(f.ctx, actor, f.a.ID, c.ID, keys); !errors.Is(err, link.ErrTooManyTerminals) {
-		t.Errorf("unbind of %d keys: %v", len(keys), err)
+	if _, err := f.svc.Unbind(f.ctx, actor, f.a.ID, c.ID, ids); !errors.Is(err, link.ErrTooManyTerminals) {
+		t.Errorf("unbind of %d bindings: %v", len(ids), err)
 	}
 	if after := f.tables(t); after != before {
 		t.Error("a refused unbind changed the database")
 	}
-	if n, err := f.svc.Unbind(f.ctx, actor, f.a.ID, c.ID, keys[:link.MaxUnbind]); n != 1 || err != nil {
-		t.Errorf("unbind of %d keys: %d, %v", link.MaxUnbind, n, err)
+	if n, err := f.svc.Unbind(f.ctx, actor, f.a.ID, c.ID, ids[:link.MaxUnbind]); n != 1 || err != nil {
+		t.Errorf("unbind of %d bindings: %d, %v", link.MaxUnbind, n, err)
 	}
 }

@@ -2,7 +2,6 @@ package ubiregilink
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -12,12 +11,12 @@ import (
 
 // A typed terminal key that no terminal can have is refused with the
 // message of its problem, before Ubiregi or the database is asked; a
-// delete naming more terminals than link.MaxUnbind is refused whole.
+// delete naming more bindings than link.MaxUnbind is refused whole.
 func TestTerminalKeysAreChecked(t *testing.T) {
 	f := newFixture(t)
 	conn := f.link(t, f.account(t, "cafe", 2))
 	ts, _ := f.svc.Terminals(f.ctx, f.tenant.ID, conn.ID)
-	if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, ts[0].Key, f.camera.ID); err != nil {
+	if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, ts[0].Key, f.camera.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
 	for key, want := range map[string]string{
@@ -26,26 +25,23 @@ func TestTerminalKeysAreChecked(t *testing.T) {
 		ts[1].Key + "\u202E":     "err.text_bidi",
 		strings.Repeat("k", 101): "err.text_too_long",
 	} {
-		_, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, key, f.camera.ID)
+		_, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, key, f.camera.ID, link.AnyBinding)
 		if e, ok := apperr.As(err); !ok || e.Kind != apperr.Invalid || e.Key != want {
 			t.Errorf("bind %q: %v, want %s", key, err, want)
 		}
-		_, err = f.svc.Unbind(f.ctx, actor, f.tenant.ID, conn.ID, []string{ts[0].Key, key})
-		if e, ok := apperr.As(err); !ok || e.Kind != apperr.Invalid || e.Key != want {
-			t.Errorf("unbind %q: %v, want %s", key, err, want)
-		}
 	}
-	keys := []string{ts[0].Key}
-	for i := range link.MaxUnbind {
-		keys = append(keys, fmt.Sprintf("made-up-%d", i))
+	bound, _ := f.links.Bindings(f.ctx, f.tenant.ID, conn.ID)
+	ids := make([]int64, link.MaxUnbind+1)
+	for i := range ids {
+		ids[i] = bound[0].ID
 	}
-	if _, err := f.svc.Unbind(f.ctx, actor, f.tenant.ID, conn.ID, keys); !errors.Is(err, link.ErrTooManyTerminals) {
-		t.Errorf("unbind of %d keys: %v", len(keys), err)
+	if _, err := f.svc.Unbind(f.ctx, actor, f.tenant.ID, conn.ID, ids); !errors.Is(err, link.ErrTooManyTerminals) {
+		t.Errorf("unbind of %d bindings: %v", len(ids), err)
 	}
 	if bs, _ := f.links.Bindings(f.ctx, f.tenant.ID, conn.ID); len(bs) != 1 {
 		t.Fatalf("refused input changed the bindings: %+v", bs)
 	}
-	if n, err := f.svc.Unbind(f.ctx, actor, f.tenant.ID, conn.ID, keys[:link.MaxUnbind]); n != 1 || err != nil {
-		t.Errorf("unbind of %d keys, one bound: %d, %v", link.MaxUnbind, n, err)
+	if n, err := f.svc.Unbind(f.ctx, actor, f.tenant.ID, conn.ID, ids[:link.MaxUnbind]); n != 1 || err != nil {
+		t.Errorf("unbind of %d bindings, one bound: %d, %v", link.MaxUnbind, n, err)
 	}
 }

@@ -17,7 +17,7 @@ func TestRefreshNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, term := range []link.Terminal{{Key: devices[0].Key, Name: "旧名"}, {Key: "0000-REMOVED-DEVICE", Name: "撤去したレジ"}} {
-		if err := f.links.Bind(f.ctx, actor, f.tenant.ID, conn.ID, term, f.camera.ID); err != nil {
+		if err := f.links.Bind(f.ctx, actor, f.tenant.ID, conn.ID, term, f.camera.ID, link.AnyBinding); err != nil {
 			t.Fatal(err)
 		}
 	}

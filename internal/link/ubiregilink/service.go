@@ -75,7 +75,7 @@ var (
 	// ErrTerminalRequired, ErrCameraRequired: a form came without them.
 	ErrTerminalRequired = apperr.New(apperr.Invalid, "err.ubiregi_terminal_required")
 	ErrCameraRequired   = apperr.New(apperr.Invalid, "err.ubiregi_camera_required")
-	// ErrNothingToUnbind: none of the terminals chosen for deletion feeds
-	// a camera on this connection.
+	// ErrNothingToUnbind: a terminal chosen for deletion feeds no camera
+	// on this connection.
 	ErrNothingToUnbind = apperr.New(apperr.NotFound, "err.ubiregi_unbind_not_found")
 )

@@ -294,7 +294,7 @@ func TestBindWhileUbiregiHangsOnARefresh(t *testing.T) {
 	// The bound only keeps a regression from hanging the test.
 	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
 	defer cancel()
-	if _, err := f.svc.Bind(ctx, actor, f.tenant.ID, conn.ID, ts[1].Key, f.camera.ID); err != nil {
+	if _, err := f.svc.Bind(ctx, actor, f.tenant.ID, conn.ID, ts[1].Key, f.camera.ID, link.AnyBinding); err != nil {
 		t.Fatalf("更新 while Ubiregi hangs: %v", err)
 	}
 	select {
@@ -381,7 +381,7 @@ func TestRefusedRefreshMarksReauth(t *testing.T) {
 	a := f.account(t, "cafe", 2)
 	conn := f.link(t, a)
 	ts, _ := f.svc.Terminals(f.ctx, f.tenant.ID, conn.ID)
-	if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, ts[0].Key, f.camera.ID); err != nil {
+	if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, ts[0].Key, f.camera.ID, link.AnyBinding); err != nil {
 		t.Fatal(err)
 	}
 	f.sim.RevokeAccount(a.ID)
@@ -398,7 +398,7 @@ func TestRefusedRefreshMarksReauth(t *testing.T) {
 	if _, err := f.svc.Terminals(f.ctx, f.tenant.ID, conn.ID); !errors.Is(err, ErrReauthRequired) || f.refresh.Load() != before {
 		t.Fatalf("second load: %v, %d refreshes", err, f.refresh.Load()-before)
 	}
-	if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, ts[1].Key, f.camera.ID); !errors.Is(err, ErrReauthRequired) {
+	if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, ts[1].Key, f.camera.ID, link.AnyBinding); !errors.Is(err, ErrReauthRequired) {
 		t.Fatalf("bind while 要再認証: %v", err)
 	}
 	again := f.link(t, a)
@@ -456,11 +456,11 @@ func TestBindNeedsADeviceOfTheAccount(t *testing.T) {
 		"no terminal":              {" ", f.camera.ID, ErrTerminalRequired},
 		"no camera":                {otherAcct.Devices[0].GUID, 0, ErrCameraRequired},
 	} {
-		if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, c.key, c.camera); !errors.Is(err, c.want) {
+		if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, c.key, c.camera, link.AnyBinding); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID+1, conn.ID, "x", f.camera.ID); !errors.Is(err, link.ErrNotFound) {
+	if _, err := f.svc.Bind(f.ctx, actor, f.tenant.ID+1, conn.ID, "x", f.camera.ID, link.AnyBinding); !errors.Is(err, link.ErrNotFound) {
 		t.Errorf("another tenant's connection: %v", err)
 	}
 	if bs, _ := f.links.Bindings(f.ctx, f.tenant.ID, conn.ID); len(bs) != 0 {
@@ -469,7 +469,7 @@ func TestBindNeedsADeviceOfTheAccount(t *testing.T) {
 	// A device added at Ubiregi after the page was read is found.
 	ts, _ := f.svc.Terminals(f.ctx, f.tenant.ID, conn.ID)
 	f.svc.devices.put(f.tenant.ID, conn.ID, ts[:1])
-	if t2, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, ts[1].Key, f.camera.ID); err != nil || t2.Name != "レジ2" {
+	if t2, err := f.svc.Bind(f.ctx, actor, f.tenant.ID, conn.ID, ts[1].Key, f.camera.ID, link.AnyBinding); err != nil || t2.Name != "レジ2" {
 		t.Fatalf("bind a device missing from the cached list: %+v %v", t2, err)
 	}
 	// A Smaregi connection is not found here.

@@ -125,8 +125,10 @@ func find(ts []link.Terminal, key string) (link.Terminal, bool) {
 
 // Bind makes a terminal of the tenant's linked account feed the camera
 // (更新): the terminal must be one of the account's devices, the camera the
-// tenant's with its POS option usable today. It returns the terminal.
-func (s *Service) Bind(ctx context.Context, actor audit.Actor, tenantID, connID int64, terminalKey string, cameraID int64) (link.Terminal, error) {
+// tenant's with its POS option usable today, and the terminal's binding
+// still the one the page showed, seen (link.Store.Bind: link.ErrChanged
+// otherwise). It returns the terminal.
+func (s *Service) Bind(ctx context.Context, actor audit.Actor, tenantID, connID int64, terminalKey string, cameraID, seen int64) (link.Terminal, error) {
 	terminalKey = strings.TrimSpace(terminalKey)
 	switch {
 	case terminalKey == "":
@@ -150,37 +152,39 @@ func (s *Service) Bind(ctx context.Context, actor audit.Actor, tenantID, connID 
 	if err != nil {
 		return link.Terminal{}, err
 	}
-	if err := s.links.Bind(ctx, actor, tenantID, connID, t, cameraID); err != nil {
+	if err := s.links.Bind(ctx, actor, tenantID, connID, t, cameraID, seen); err != nil {
 		return link.Terminal{}, err
 	}
 	return t, nil
 }
 
 // Unbind deletes the links of the chosen terminals to their cameras (the
-// manuals' delete: the link only; the account stays linked). It returns
-// how many there were. At most link.MaxUnbind terminals are taken at once
-// (link.Store.Unbind checks them).
-func (s *Service) Unbind(ctx context.Context, actor audit.Actor, tenantID, connID int64, terminalKeys []string) (int, error) {
-	if len(terminalKeys) == 0 {
+// manuals' delete: the link only; the account stays linked): the bindings
+// the confirmation showed, all of them or, when one changed since, none
+// (link.Store.Unbind). It returns how many there were.
+func (s *Service) Unbind(ctx context.Context, actor audit.Actor, tenantID, connID int64, bindingIDs []int64) (int, error) {
+	if len(bindingIDs) == 0 {
 		return 0, ErrTerminalRequired
 	}
 	if _, err := s.Connection(ctx, tenantID, connID); err != nil {
 		return 0, err
 	}
-	n, err := s.links.Unbind(ctx, actor, tenantID, connID, terminalKeys)
-	if err == nil && n == 0 {
+	n, err := s.links.Unbind(ctx, actor, tenantID, connID, bindingIDs)
+	if errors.Is(err, link.ErrNotFound) {
+		// The account is the tenant's: it is the bindings that are not.
 		err = ErrNothingToUnbind
 	}
 	return n, err
 }
 
 // Delete unlinks the account: its stored grant and its terminals' links
-// go; the cameras and the camera service stay.
-func (s *Service) Delete(ctx context.Context, actor audit.Actor, tenantID, connID int64) error {
+// go; the cameras and the camera service stay. seen are the bindings the
+// confirmation showed (link.ErrChanged when they changed since).
+func (s *Service) Delete(ctx context.Context, actor audit.Actor, tenantID, connID int64, seen []int64) error {
 	if _, err := s.Connection(ctx, tenantID, connID); err != nil {
 		return err
 	}
-	if err := s.links.Delete(ctx, actor, tenantID, connID); err != nil {
+	if err := s.links.Delete(ctx, actor, tenantID, connID, seen); err != nil {
 		return err
 	}
 	s.devices.drop(connID)
