@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -88,8 +89,8 @@ const FieldQuery = "q"
 const MaxQueryLen = 254
 
 // A short query matches more than anyone reads out: IDs match in part only
-// from idContainsMin characters ("3" finds 端末ID 3, not every ID with a
-// 3 in it), names from nameContainsMin.
+// from idContainsMin letters or digits ("3" finds 端末ID 3, not every ID
+// with a 3 in it), names from nameContainsMin characters.
 const (
 	idContainsMin   = 3
 	nameContainsMin = 2
@@ -122,17 +123,27 @@ func Find(ctx context.Context, q db.Querier, query string, limit int) (Result, e
 	if res.Query == "" || limit <= 0 {
 		return res, nil
 	}
-	n := utf8.RuneCountInString(res.Query)
+	ids, names, guid := partial(res.Query)
 	lower := strings.ToLower(res.Query)
-	rows, err := q.Query(ctx, findSQL, res.Query, escapeLike(res.Query), n >= idContainsMin, n >= nameContainsMin,
-		limit+1, lower, escapeLike(lower))
+	// Planned for these values every time (an unnamed statement): a plan
+	// made for a query that matches a handful would read everything for
+	// one that matches thousands, and the other way round.
+	rows, err := q.Query(ctx, findSQL, pgx.QueryExecModeExec, res.Query, escapeLike(res.Query), ids, names, limit+1,
+		lower, escapeLike(lower), guid)
 	if err != nil {
 		return Result{}, fmt.Errorf("search tenants: %w", err)
 	}
 	res.Matches, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
 		var m Match
-		err := r.Scan(&m.Kind, &m.Closeness, &m.Value, &m.TenantID, &m.TenantName, &m.ConnectionID, &m.Provider,
+		var k int
+		err := r.Scan(&k, &m.Closeness, &m.Value, &m.TenantID, &m.TenantName, &m.ConnectionID, &m.Provider,
 			&m.Account, &m.TerminalKey, &m.TerminalLabel, &m.CameraID, &m.CameraName)
+		if err == nil && (k < 1 || k > len(kinds)) {
+			err = fmt.Errorf("unknown kind %d", k)
+		}
+		if err == nil {
+			m.Kind = kinds[k-1]
+		}
 		return m, err
 	})
 	if err != nil {
@@ -142,6 +153,27 @@ func Find(ctx context.Context, q db.Querier, query string, limit int) (Result, e
 		res.Matches, res.Truncated = res.Matches[:limit], true
 	}
 	return res, nil
+}
+
+// kinds are the kinds of match as findSQL numbers them (k, from 1).
+var kinds = []Kind{TenantName, OwnerEmail, Account, Terminal, TerminalName, Camera}
+
+// partial says whether a query matches IDs, names and Ubiregi device
+// GUIDs in part. IDs (e-mail addresses, accounts, terminal keys, device
+// IDs) are ASCII: a query with anything else matches them whole only, and
+// so does one without idContainsMin letters or digits in a row ("2:3").
+func partial(q string) (ids, names, guid bool) {
+	run, longest := 0, 0
+	for _, r := range q {
+		if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	ids = longest >= idContainsMin && utf8.RuneCountInString(q) == len(q)
+	return ids, utf8.RuneCountInString(q) >= nameContainsMin, ids && strings.Trim(q, "0123456789abcdefABCDEF-") == ""
 }
 
 // escapeLike makes s match literally inside a LIKE pattern (whose escape
