@@ -79,8 +79,8 @@ func Has(key string) bool {
 
 // The catalogues are kept in one file per feature; T reads them merged.
 var (
-	jaParts = []map[string]string{ja, jaUbiregi, jaSmaregi, jaText, jaAuth, jaLink, jaPoller, jaStatus}
-	enParts = []map[string]string{en, enUbiregi, enSmaregi, enText, enAuth, enLink, enPoller, enStatus}
+	jaParts = []map[string]string{ja, jaUbiregi, jaSmaregi, jaText, jaAuth, jaLink, jaPoller, jaStatus, jaSupport}
+	enParts = []map[string]string{en, enUbiregi, enSmaregi, enText, enAuth, enLink, enPoller, enStatus, enSupport}
 	jaAll   = merge(jaParts)
 	enAll   = merge(enParts)
 )

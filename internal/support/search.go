@@ -161,19 +161,17 @@ var kinds = []Kind{TenantName, OwnerEmail, Account, Terminal, TerminalName, Came
 // partial says whether a query matches IDs, names and Ubiregi device
 // GUIDs in part. IDs (e-mail addresses, accounts, terminal keys, device
 // IDs) are ASCII: a query with anything else matches them whole only, and
-// so does one without idContainsMin letters or digits in a row ("2:3").
+// so does one of fewer than idContainsMin letters and digits ("2:3").
 func partial(q string) (ids, names, guid bool) {
-	run, longest := 0, 0
+	alnum := 0
 	for _, r := range q {
 		if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
+			alnum++
 		}
 	}
-	ids = longest >= idContainsMin && utf8.RuneCountInString(q) == len(q)
-	return ids, utf8.RuneCountInString(q) >= nameContainsMin, ids && strings.Trim(q, "0123456789abcdefABCDEF-") == ""
+	n := utf8.RuneCountInString(q)
+	ids = alnum >= idContainsMin && n == len(q)
+	return ids, n >= nameContainsMin, ids && strings.Trim(q, "0123456789abcdefABCDEF-") == ""
 }
 
 // escapeLike makes s match literally inside a LIKE pattern (whose escape
