@@ -87,6 +87,9 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 			connPath(c, "unbind")+"?"+url.Values{"terminal": {"1:1", "1:2"}}.Encode())
 	}
 	staffPages := []string{"/support/", "/support/tenants", "/support/tenants?q=" + url.QueryEscape("読む"), tenantPath(tn.ID),
+		// The search by each kind of key.
+		"/support/tenants?q=" + url.QueryEscape(ownerEmail), "/support/tenants?q=" + url.QueryEscape(e.sims.Info.Smaregi.ContractID),
+		"/support/tenants?q=1", "/support/tenants?q=" + url.QueryEscape(ubTerms[0].Key), "/support/tenants?q=cam-",
 		"/support/audit", "/support/audit?tenant=" + itoa(tn.ID), "/support/audit?before=" + itoa(lastAudit)}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
 		staffPages = append(staffPages, cameraPath(tn.ID, c))
