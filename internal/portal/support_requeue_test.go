@@ -135,7 +135,9 @@ func TestSupportRequeueRefused(t *testing.T) {
 	postDone(t, otherOwner, connPath(foreign.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam.ID)}}, "")
 	f.stopPolling(t, foreign.ID)
 
-	snapshot := func() string { return f.pollState(t, f.connID) + f.pollState(t, foreign.ID) + itoa(int64(f.count(t, "audit_log"))) }
+	snapshot := func() string {
+		return f.pollState(t, f.connID) + f.pollState(t, foreign.ID) + itoa(int64(f.count(t, "audit_log")))
+	}
 	before := snapshot()
 	form := url.Values{"reason": {"理由"}}
 
