@@ -114,7 +114,7 @@ func (s *Server) supportTenantRename(w http.ResponseWriter, r *http.Request) {
 }
 
 // searchResults are a search's matches in the page's words, each with
-// where to see it: a terminal's or an account's link on the tenant's POS
+// where to see it: an account's or a terminal's link on the tenant's POS
 // links page, a camera's page, the tenant's page.
 func (s *Server) searchResults(r *http.Request, res support.Result) *views.SearchResults {
 	out := &views.SearchResults{Truncated: res.Truncated, Limit: supportSearchLimit}
@@ -123,23 +123,22 @@ func (s *Server) searchResults(r *http.Request, res support.Result) *views.Searc
 			Exact: m.Closeness == support.Exact, TenantID: m.TenantID, TenantName: m.TenantName,
 			Href: views.SupportTenantURL(m.TenantID), Go: text(r, "support.search.go.tenant")}
 		provider := text(r, "support.links."+m.Provider)
+		links, linksGo := supportTenantLinksURL(m.TenantID), text(r, "support.search.go.links")
 		switch m.Kind {
 		case support.OwnerEmail:
 			v.Href += "#owners"
 		case support.Account:
-			v.Kind = text(r, "support.search.kind.account."+m.Provider)
-			v.Detail = provider
+			v.Kind, v.Detail = text(r, "support.search.kind.account."+m.Provider), provider
+			v.Href, v.Go = links, linksGo
 		case support.Terminal:
 			v.Detail = text(r, "support.search.detail.terminal", provider, m.Account, m.TerminalLabel)
+			v.Href, v.Go = links, linksGo
 		case support.TerminalName:
 			v.Detail = text(r, "support.search.detail.terminal_name", provider, m.Account, m.TerminalKey)
+			v.Href, v.Go = links, linksGo
 		case support.Camera:
 			v.Detail = text(r, "support.search.detail.camera", m.CameraName)
 			v.Href, v.Go = views.SupportCameraURL(m.TenantID, m.CameraID), text(r, "support.search.go.camera")
-		}
-		switch m.Kind {
-		case support.Account, support.Terminal, support.TerminalName:
-			v.Href, v.Go = supportTenantLinksURL(m.TenantID), text(r, "support.search.go.links")
 		}
 		out.Matches = append(out.Matches, v)
 	}
