@@ -68,7 +68,6 @@ var ja = map[string]string{
 
 	"support.tenants.title":        "テナント一覧",
 	"support.tenants.desc":         "カメラクラウド設定: テナント、オーナー（カメラのオーナーアカウント）、カメラを登録し、カメラごとにPOSレジ連携オプションを設定します。",
-	"support.tenants.search":       "テナント名・オーナーのメールアドレス・デバイスIDで検索",
 	"support.tenants.search_go":    "検索",
 	"support.tenants.search_clear": "クリア",
 	"support.tenants.id":           "ID",
@@ -77,7 +76,6 @@ var ja = map[string]string{
 	"support.tenants.cameras":      "カメラ数",
 	"support.tenants.created":      "作成日",
 	"support.tenants.empty":        "テナントが登録されていません。",
-	"support.tenants.no_match":     "「%s」に一致するテナントはありません。",
 	"support.tenants.truncated":    "最初の%d件のみ表示しています。検索条件を絞り込んでください。",
 	"support.tenant.add":           "テナントを追加",
 	"support.tenant.add_submit":    "追加",
@@ -227,7 +225,6 @@ var en = map[string]string{
 
 	"support.tenants.title":        "Tenants",
 	"support.tenants.desc":         "Camera cloud settings: register tenants, their owners (the camera owner accounts) and cameras, and set each camera's POS link option.",
-	"support.tenants.search":       "Search by tenant name, owner e-mail or device ID",
 	"support.tenants.search_go":    "Search",
 	"support.tenants.search_clear": "Clear",
 	"support.tenants.id":           "ID",
@@ -236,7 +233,6 @@ var en = map[string]string{
 	"support.tenants.cameras":      "Cameras",
 	"support.tenants.created":      "Created",
 	"support.tenants.empty":        "No tenants are registered.",
-	"support.tenants.no_match":     "No tenant matches \"%s\".",
 	"support.tenants.truncated":    "Showing the first %d tenants only. Narrow the search.",
 	"support.tenant.add":           "Add a tenant",
 	"support.tenant.add_submit":    "Add",

@@ -274,6 +274,9 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 			fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},
 		{method: "POST", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}/pos", who: "staff",
 			form: vals("pos", "on", "pos_usable_from", "2026-11-26"), fields: []badField{strict("pos"), strict("pos_usable_from")}},
+		// 今すぐ取得: the reason is recorded as typed, markup and all.
+		{method: "POST", pattern: "/support/tenants/{tenantID}/connections/{connID}/requeue", who: "staff",
+			form: vals("reason", "お客様から電話"), fields: []badField{field("reason", refused, refused, refused, done)}},
 		{method: "GET", pattern: "/support/audit", who: "staff", query: vals("tenant", fx.ids["tenantID"]), fields: staffAudit},
 		{method: "GET", pattern: "/support/audit.csv", who: "staff", query: vals("tenant", fx.ids["tenantID"]), fields: staffAudit},
 		{method: "GET", pattern: "/audit", who: "owner", query: vals("action", "link."), fields: ownerAudit},

@@ -88,6 +88,9 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 			connPath(c, "unbind")+"?"+url.Values{"terminal": {"1:1", "1:2"}}.Encode())
 	}
 	staffPages := []string{"/support/", "/support/tenants", "/support/tenants?q=" + url.QueryEscape("読む"), tenantPath(tn.ID),
+		// The search by each kind of key.
+		"/support/tenants?q=" + url.QueryEscape(ownerEmail), "/support/tenants?q=" + url.QueryEscape(e.sims.Info.Smaregi.ContractID),
+		"/support/tenants?q=1", "/support/tenants?q=" + url.QueryEscape(ubTerms[0].Key), "/support/tenants?q=cam-",
 		tenantPath(tn.ID) + "/links",
 		"/support/audit", "/support/audit?tenant=" + itoa(tn.ID), "/support/audit?before=" + itoa(lastAudit),
 		"/support/audit?tenant_name=" + url.QueryEscape("読む") + "&actor=owner&action=link.&from=2026-01-01&to=2026-12-31",

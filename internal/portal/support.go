@@ -37,6 +37,8 @@ func (s *Server) supportRoutes(r chi.Router) {
 		r.Post("/cameras/{cameraID}", s.supportCameraUpdate)
 		r.Post("/cameras/{cameraID}/pos", s.supportCameraPOS)
 		s.supportLinkRoutes(r)
+		// 今すぐ取得: poll a connection at once after an error.
+		r.Post("/connections/{connID}/requeue", s.supportRequeue)
 	})
 	r.Get("/audit", s.supportAudit)
 	r.Get("/audit.csv", s.supportAuditCSV)

@@ -59,7 +59,7 @@ func TestSupportSetsUpATenant(t *testing.T) {
 		wantContains(t, body, "渋谷店", `value="`+q+`"`)
 	}
 	_, body = c.get("/support/tenants?q=" + url.QueryEscape("新宿"))
-	wantContains(t, body, "「新宿」に一致するテナントはありません。")
+	wantContains(t, body, "「新宿」に一致するものはありません。")
 	if strings.Contains(body, "渋谷店") {
 		t.Error("a search for another name lists the tenant")
 	}
