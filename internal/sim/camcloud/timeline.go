@@ -26,7 +26,7 @@ type timeline struct {
 	off   []span // gaps and power cuts, sorted by from
 	// night: no recording while the local second of the day is at or
 	// after nightFrom or before nightTo (the night wraps midnight).
-	night             bool
+	night              bool
 	nightFrom, nightTo int64
 }
 
