@@ -110,5 +110,5 @@ func readImage(k call, a answer) (Image, error) {
 
 // ceilSecond rounds d up to whole seconds, at least one.
 func ceilSecond(d time.Duration) time.Duration {
-	return max(time.Second, (d+time.Second-1).Truncate(time.Second))
+	return max(time.Second, (d + time.Second - 1).Truncate(time.Second))
 }
