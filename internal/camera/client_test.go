@@ -84,7 +84,7 @@ func (f *fixture) newClient(apiKey string, skew time.Duration) *camera.Client {
 }
 
 // wantErr checks that err is a camera cloud failure of the class.
-func wantErr(t *testing.T, err error, class camera.Class) *camera.Error {
+func wantErr(t *testing.T, err error, class camera.Class) camera.Error {
 	t.Helper()
 	e, ok := camera.AsError(err)
 	if !ok {
@@ -96,7 +96,7 @@ func wantErr(t *testing.T, err error, class camera.Class) *camera.Error {
 	if strings.Contains(err.Error(), key) {
 		t.Fatalf("the error shows the API key: %v", err)
 	}
-	return e
+	return *e
 }
 
 // wantJPEG checks a picture, a JPEG of the camera's size, and returns its

@@ -120,7 +120,7 @@ func TestCutConnection(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		_, _ = fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(jpg))
 		_, _ = buf.Write(jpg[:len(jpg)/2])
 		_ = buf.Flush()
