@@ -90,7 +90,7 @@ func mediaWindow(r *http.Request, now time.Time) (start, end time.Time, err erro
 	if so != eo {
 		return start, end, fmt.Errorf("start and end must be in the same time zone")
 	}
-	if span := end.Sub(start); span < minMediaWindow || span > maxMediaWindow {
+	if w := end.Sub(start); w < minMediaWindow || w > maxMediaWindow {
 		return start, end, fmt.Errorf("end must be 1 minute to 1 day after start")
 	}
 	if end.Add(MediaDelay).After(now) {
