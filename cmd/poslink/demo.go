@@ -174,6 +174,7 @@ func useSandbox(cfg *config.Config, info sandbox.Info) {
 	cfg.SmaregiAPIURL = info.Smaregi.APIBaseURL
 	cfg.SmaregiLegacyURL = info.Smaregi.LegacyBaseURL
 	cfg.CameraURL = info.CameraCloud.BaseURL
+	cfg.CameraAPIKey = config.Secret(info.CameraCloud.APIKey)
 	cfg.UbiregiClientID = info.Ubiregi.ClientID
 	cfg.UbiregiClientSecret = info.Ubiregi.ClientSecret
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/poslink/poslink/internal/auth"
+	"github.com/poslink/poslink/internal/camera"
 	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/link"
@@ -43,6 +44,9 @@ type Services struct {
 	// Poller fetches the connections' transactions; nil when this build
 	// has no provider feeds.
 	Poller *poller.Poller
+	// Camera reads the camera cloud (devices, stills, recorded periods)
+	// with the portal's API key.
+	Camera *camera.Client
 	// Metrics is the process's Prometheus registry, served at /metrics.
 	Metrics *prometheus.Registry
 
@@ -58,7 +62,8 @@ type Options struct {
 	// tokens and the Smaregi cut-over by; Now when nil. Tests give the
 	// simulators' clock.
 	ProviderNow func() time.Time
-	// HTTPClient calls Ubiregi and Smaregi; one with a 15 s timeout when nil.
+	// HTTPClient calls Ubiregi, Smaregi and the camera cloud; one with a
+	// 15 s timeout when nil.
 	HTTPClient *http.Client
 	// Demo lists the demo's accounts on the login page (portal only).
 	Demo *views.DemoInfo
@@ -100,6 +105,8 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 		IDBaseURL: cfg.SmaregiIDURL, APIBaseURL: cfg.SmaregiAPIURL, LegacyBaseURL: cfg.SmaregiLegacyURL,
 		LegacyCutover: cfg.SmaregiLegacyCutover, HTTPClient: httpClient, Now: providerNow, Logger: log,
 	}, s.Links)
+	s.Camera = camera.New(camera.Config{BaseURL: cfg.CameraURL, APIKey: cfg.CameraAPIKey.Reveal(),
+		HTTPClient: httpClient, Now: providerNow})
 	s.PollStatus = poller.NewStatusReader(pool, cfg.TimeZone, now)
 	s.Metrics = prometheus.NewRegistry()
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

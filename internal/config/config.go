@@ -50,6 +50,9 @@ type Config struct {
 	SmaregiAPIURL    string
 	SmaregiLegacyURL string
 	CameraURL        string
+	// CameraAPIKey is the portal's key at the camera cloud (a Safie
+	// "APIキー認証アプリケーション"); the demo sets the simulator's.
+	CameraAPIKey Secret
 	// SmaregiLegacyCutover is when the old Smaregi API stops answering.
 	SmaregiLegacyCutover time.Time
 	// SecretKeys seal stored credentials (nil when not configured).
@@ -93,6 +96,7 @@ var Settings = []Setting{
 	{"POSLINK_SMAREGI_LEGACY_URL", "smaregi-legacy-url", "https://webapi.smaregi.jp", "legacy Smaregi API host (links made before 2026-01-24)"},
 	{"POSLINK_SMAREGI_LEGACY_CUTOVER", "smaregi-legacy-cutover", "2026-01-24", "day (in POSLINK_TIMEZONE) from which links on the old Smaregi API are 要更新 and no longer polled"},
 	{"POSLINK_CAMERA_URL", "camera-url", "https://openapi.safie.link", "camera cloud API base URL"},
+	{"POSLINK_CAMERA_API_KEY", "camera-api-key", "", "the portal's API key at the camera cloud (sent as Safie-API-Key; never shown); demo sets the simulator's"},
 	{"POSLINK_SECRET_KEYS", "secret-keys", "", "keys sealing stored tokens and secrets (AES-256-GCM): id:base64key[,id:base64key…], newest first; required by serve; demo keeps its own in ./var"},
 	{"POSLINK_UBIREGI_CLIENT_ID", "ubiregi-client-id", "", "the portal's OAuth2 client ID at Ubiregi"},
 	{"POSLINK_UBIREGI_CLIENT_SECRET", "ubiregi-client-secret", "", "the portal's OAuth2 client secret at Ubiregi"},
@@ -102,15 +106,22 @@ var Settings = []Setting{
 	{"POSLINK_SIM_CAMERA_ADDR", "sim-camera-addr", "127.0.0.1:8093", "demo and sim: where the camera-cloud simulator listens"},
 }
 
+// secretSettings are the settings whose value is never shown: --help
+// does not print their variable's value as the flag's default.
+var secretSettings = map[string]bool{"POSLINK_CAMERA_API_KEY": true}
+
 // Parse reads the settings from env (a lookup such as os.LookupEnv) and
 // args (flags after the subcommand).
 func Parse(name string, args []string, env func(string) (string, bool), stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	vals := make(map[string]*string, len(Settings))
+	fromEnv := map[string]string{} // the secret settings' variables
 	for _, s := range Settings {
 		def := s.Default
-		if v, ok := env(s.Env); ok {
+		if v, ok := env(s.Env); ok && secretSettings[s.Env] {
+			fromEnv[s.Env] = v
+		} else if ok {
 			def = v
 		}
 		vals[s.Env] = fs.String(s.Flag, def, s.Help+" (env "+s.Env+")")
@@ -121,7 +132,13 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	get := func(k string) string { return strings.TrimSpace(*vals[k]) }
+	get := func(k string) string {
+		v := strings.TrimSpace(*vals[k])
+		if v == "" {
+			v = strings.TrimSpace(fromEnv[k])
+		}
+		return v
+	}
 
 	var c Config
 	var errs []error
@@ -204,6 +221,7 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 			errs = append(errs, fmt.Errorf("POSLINK_SECRET_KEYS: %w", err))
 		}
 	}
+	c.CameraAPIKey = Secret(get("POSLINK_CAMERA_API_KEY"))
 	c.UbiregiClientID = get("POSLINK_UBIREGI_CLIENT_ID")
 	c.UbiregiClientSecret = get("POSLINK_UBIREGI_CLIENT_SECRET")
 	c.SimUbiregiAddr = get("POSLINK_SIM_UBIREGI_ADDR")

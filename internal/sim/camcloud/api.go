@@ -102,7 +102,8 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 		a := &out.List[i]
 		a.DeviceID, a.Serial = d.ID, d.Serial
 		a.Setting.Name, a.Model.Description = d.Name, d.Model
-		a.Status.VideoStreaming = d.streaming(now)
+		tl := s.timelineOf(d)
+		a.Status.VideoStreaming = tl.streaming(now)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -136,29 +137,32 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.clock.Now()
+	tl := s.timelineOf(&d)
 	q := r.URL.Query()
-	at := now
-	// A frame at a given second never changes: caches may keep it.
-	cache := "private, max-age=86400, immutable"
-	if q.Has("timestamp") {
-		t, err := parseTimestamp(q.Get("timestamp"))
-		if err != nil {
-			writeMessage(w, http.StatusBadRequest, err.Error())
+	if !q.Has("timestamp") {
+		// ASSUMPTION: without a timestamp the image is the camera's
+		// live picture (the frame of the current second, no MediaDelay),
+		// so an offline camera has none (404); the thumbnail keeps its
+		// last one.
+		if sec := now.Unix(); tl.recorded(sec) {
+			s.writeFrame(w, r, &d, sec, "private, no-cache")
 			return
 		}
-		at = t
-	} else {
-		// ASSUMPTION: without a timestamp the image is the camera's
-		// picture now (the frame within ±1 s of now), so an offline
-		// camera has none (404); the thumbnail keeps its last one.
-		cache = "private, no-cache"
+		writeMessage(w, http.StatusNotFound, errNotRecorded.Error())
+		return
 	}
-	sec, err := d.frameAt(at, now)
+	at, err := parseTimestamp(q.Get("timestamp"))
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	sec, err := tl.frameAt(at, now)
 	if err != nil {
 		writeMessage(w, http.StatusNotFound, err.Error())
 		return
 	}
-	s.writeFrame(w, r, &d, sec, cache)
+	// A frame at a given second never changes: caches may keep it.
+	s.writeFrame(w, r, &d, sec, "private, max-age=86400, immutable")
 }
 
 // thumbnail is GET /v2/devices/{device_id}/thumbnail: the newest frame.
@@ -167,7 +171,8 @@ func (s *Server) thumbnail(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sec, ok := d.latest(s.clock.Now())
+	tl := s.timelineOf(&d)
+	sec, ok := tl.latest(s.clock.Now())
 	if !ok {
 		writeMessage(w, http.StatusNotFound, errNotRecorded.Error())
 		return

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestDevicesPagingToTheEnd walks the list with a small limit, as the
@@ -154,7 +155,7 @@ func TestKeyScoping(t *testing.T) {
 		t.Fatalf("key b with item 7 sees %v", got)
 	}
 
-	if resp, _ := f.image(t, a.Key, "bench-000500", t0); resp.StatusCode != http.StatusOK {
+	if resp, _ := f.image(t, a.Key, "bench-000500", t0.Add(-time.Hour)); resp.StatusCode != http.StatusOK {
 		t.Fatalf("own synthetic device: %d", resp.StatusCode)
 	}
 	for _, c := range []struct{ key, dev string }{
@@ -199,6 +200,6 @@ func TestBadListParameters(t *testing.T) {
 	}
 	resp, body := f.do(t, http.MethodPost, "/v2/devices", key, nil)
 	wantMessage(t, resp, body, http.StatusMethodNotAllowed, "method")
-	resp, body = f.get(t, "/v2/devices/demo-cam-register/media", key)
+	resp, body = f.get(t, "/v2/devices/demo-cam-register/location", key)
 	wantMessage(t, resp, body, http.StatusNotFound, "not found")
 }

@@ -29,4 +29,5 @@ const (
 	pCustomer
 	pNoise
 	pETag
+	pNight
 )

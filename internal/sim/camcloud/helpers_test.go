@@ -18,15 +18,16 @@ import (
 var t0 = time.Date(2026, 11, 23, 3, 30, 0, 0, time.UTC)
 
 // The demo's cameras, with a history: the register camera records since
-// two weeks and was offline for an hour this morning; the backyard camera
-// begins recording in three days.
+// two weeks, day and night, and was offline for an hour this morning; the
+// entrance camera is switched off at night; the backyard camera begins
+// recording in three days.
 var (
 	gapFrom = t0.Add(-3 * time.Hour)
 	gapTo   = t0.Add(-2 * time.Hour)
 	demo    = []Device{
 		{ID: "demo-cam-register", Name: "レジ前カメラ", Model: "CC-2L_SF", Items: []int{7},
-			RecordingSince: t0.AddDate(0, 0, -14), Gaps: []Gap{{From: gapFrom, To: gapTo}}},
-		{ID: "demo-cam-entrance", Name: "入口カメラ", Model: "One (SF-1)", RecordingSince: t0.AddDate(0, 0, -14)},
+			RecordingSince: t0.AddDate(0, 0, -14), Gaps: []Gap{{From: gapFrom, To: gapTo}}, Night: NightRecord},
+		{ID: "demo-cam-entrance", Name: "入口カメラ", Model: "One (SF-1)", RecordingSince: t0.AddDate(0, 0, -14), Night: NightOffline},
 		{ID: "demo-cam-backyard", Name: "バックヤードカメラ", Model: "CC-2_SF", RecordingSince: t0.AddDate(0, 0, 3)},
 	}
 )

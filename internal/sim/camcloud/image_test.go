@@ -84,16 +84,25 @@ func TestImageAtTimestamp(t *testing.T) {
 	}
 }
 
+// TestThumbnailIsNow: the thumbnail and the image without a timestamp
+// are the live picture; the recording of that second can be read a
+// minute later, the same picture.
 func TestThumbnailIsNow(t *testing.T) {
 	f := newFixture(t, 42)
 	key := f.withDemo(t)
 	f.clock.Set(t0.Add(1234 * time.Millisecond)) // between two seconds
 	thumb := okJPEG(t)(f.get(t, "/v2/devices/"+register+"/thumbnail", key))
-	if now := okJPEG(t)(f.image(t, key, register, f.clock.Now())); !bytes.Equal(thumb, now) {
-		t.Fatal("thumbnail differs from the image at now")
-	}
 	if latest := okJPEG(t)(f.get(t, "/v2/devices/"+register+"/image", key)); !bytes.Equal(thumb, latest) {
 		t.Fatal("thumbnail differs from the image without timestamp")
+	}
+	now := f.clock.Now()
+	for _, at := range []time.Time{now, now.Add(-MediaDelay + time.Second)} {
+		resp, body := f.image(t, key, register, at)
+		wantMessage(t, resp, body, http.StatusNotFound, "yet")
+	}
+	f.clock.Advance(MediaDelay)
+	if rec := okJPEG(t)(f.image(t, key, register, now)); !bytes.Equal(thumb, rec) {
+		t.Fatal("the recording of a second differs from its live picture")
 	}
 	f.clock.Advance(time.Second)
 	if later := okJPEG(t)(f.get(t, "/v2/devices/"+register+"/thumbnail", key)); bytes.Equal(thumb, later) {

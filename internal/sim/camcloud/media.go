@@ -5,41 +5,40 @@ import (
 	"time"
 )
 
-// The simulated camera keeps one frame per whole second of recording.
+// MediaDelay is how long after a moment its recording can be asked for.
+//
+// The official client refuses a /media range whose end is less than a
+// minute ago ("現在時刻から1分以上前の時刻である必要がある", shared/pos-apis.md
+// §3, F1): the cloud receives and stores the video about a minute late.
+// ASSUMPTION: a still at a timestamp (/image?timestamp) waits for the same
+// minute, since it is cut from that recording; the live picture (/image
+// without a timestamp, /thumbnail) does not.
+const MediaDelay = time.Minute
 
 var (
 	errFuture      = errors.New("timestamp is in the future")
+	errNotYet      = errors.New("no recorded media at the timestamp yet: recordings can be read about a minute after")
 	errNotRecorded = errors.New("no recorded media at the timestamp")
 )
 
-// recordedAt reports whether the device has a frame at the Unix second
-// sec, as seen at now: the frame exists once its second has come, from
-// RecordingSince on, outside the gaps.
-func (d *Device) recordedAt(sec int64, now time.Time) bool {
-	t := time.Unix(sec, 0)
-	if t.After(now) {
-		return false
-	}
-	if !d.RecordingSince.IsZero() && t.Before(d.RecordingSince) {
-		return false
-	}
-	for _, g := range d.Gaps {
-		if !t.Before(g.From) && t.Before(g.To) {
-			return false
-		}
-	}
-	return true
+// available reports whether the recorded second sec can be read at now.
+func available(sec int64, now time.Time) bool {
+	return !time.Unix(sec, 0).Add(MediaDelay).After(now)
 }
 
 // frameAt is the second of the frame the image endpoint returns for t.
 //
 // ASSUMPTION (#20): the nearest stored frame within ±1 s of t, the earlier
 // one on a tie; 404 when there is none, i.e. outside recorded media (before
-// recording began, in a gap). A t after now is refused outright: the real
-// service cannot have recorded the future, whatever frame lies within 1 s.
-func (d *Device) frameAt(t, now time.Time) (int64, error) {
+// recording began, in a gap, at night for a camera switched off then). A t
+// in the future, or within MediaDelay of now, is refused outright (404 too:
+// the media is not there), whatever frame lies within 1 s.
+func (tl *timeline) frameAt(t, now time.Time) (int64, error) {
 	if t.After(now) {
 		return 0, errFuture
+	}
+	if t.Add(MediaDelay).After(now) {
+		return 0, errNotYet
 	}
 	ns := t.UnixNano()
 	s0 := ns / 1e9
@@ -57,7 +56,7 @@ func (d *Device) frameAt(t, now time.Time) (int64, error) {
 		cands = []int64{s0, s0 - 1, s0 + 1}
 	}
 	for _, c := range cands {
-		if d.recordedAt(c, now) {
+		if tl.recorded(c) && available(c, now) {
 			return c, nil
 		}
 	}
@@ -68,40 +67,16 @@ func (d *Device) frameAt(t, now time.Time) (int64, error) {
 // second while it records, else the last second before it went offline.
 //
 // ASSUMPTION: the thumbnail is the last picture the cloud received, so an
-// offline camera still has one (its last frame before the gap); only a
-// camera that never recorded has none.
-func (d *Device) latest(now time.Time) (int64, bool) {
-	sec := now.Unix() // floors, also before 1970
-	if d.recordedAt(sec, now) {
-		return sec, true
-	}
-	// Walk back over the gaps that hold sec, latest first.
-	for i := len(d.Gaps) - 1; i >= 0; i-- {
-		g := d.Gaps[i]
-		t := time.Unix(sec, 0)
-		if !t.Before(g.From) && t.Before(g.To) {
-			sec = ceilSecond(g.From) - 1
-			if d.recordedAt(sec, now) {
-				return sec, true
-			}
-		}
-	}
-	return 0, false
+// offline camera still has one (its last frame before the gap or the
+// night); only a camera that never recorded has none.
+func (tl *timeline) latest(now time.Time) (int64, bool) {
+	return tl.lastRecorded(now.Unix()) // Unix floors, also before 1970
 }
 
 // streaming is status.video_streaming at now.
 //
 // ASSUMPTION: a camera is "connected" (video_streaming) exactly when it
 // records: a recording gap is the camera being offline.
-func (d *Device) streaming(now time.Time) bool {
-	return d.recordedAt(now.Unix(), now)
-}
-
-// ceilSecond is the first whole Unix second at or after t.
-func ceilSecond(t time.Time) int64 {
-	s := t.Unix()
-	if time.Unix(s, 0).Before(t) {
-		s++
-	}
-	return s
+func (tl *timeline) streaming(now time.Time) bool {
+	return tl.recorded(now.Unix())
 }

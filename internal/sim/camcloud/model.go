@@ -34,7 +34,18 @@ type Device struct {
 	RecordingSince time.Time `json:"recording_since"`
 	// Gaps are spans in which the camera was offline and recorded nothing.
 	Gaps []Gap `json:"gaps,omitempty"`
+	// Night says whether the camera records while the shop is closed:
+	// NightRecord, NightOffline (switched off with the lights, from 30
+	// minutes after closing to 30 minutes before opening), or empty to
+	// draw it from the seed (a third of the shops switch it off).
+	Night string `json:"night,omitempty"`
 }
+
+// The values of Device.Night.
+const (
+	NightRecord  = "record"
+	NightOffline = "offline"
+)
 
 // Gap is a span of time [From, To) without recording.
 type Gap struct {
@@ -81,9 +92,19 @@ func (d *Device) validate() error {
 		return fmt.Errorf("%w: name must be valid UTF-8 of at most 256 bytes", ErrInvalid)
 	}
 	for _, g := range d.Gaps {
-		if !g.To.After(g.From) {
-			return fmt.Errorf("%w: gap from %s must end after it starts", ErrInvalid, g.From.Format(time.RFC3339))
+		if err := g.validate(); err != nil {
+			return err
 		}
+	}
+	if d.Night != "" && d.Night != NightRecord && d.Night != NightOffline {
+		return fmt.Errorf("%w: night must be %q, %q or empty (drawn from the seed)", ErrInvalid, NightRecord, NightOffline)
+	}
+	return nil
+}
+
+func (g Gap) validate() error {
+	if !g.To.After(g.From) {
+		return fmt.Errorf("%w: gap from %s must end after it starts", ErrInvalid, g.From.Format(time.RFC3339))
 	}
 	return nil
 }

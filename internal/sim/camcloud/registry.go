@@ -18,6 +18,9 @@ type registry struct {
 	byPrefix  map[string]int
 	keys      map[string]*apiKey
 	generated uint64 // keys drawn from the seed so far
+	// cuts are the power cuts injected per device ID (explicit or
+	// synthetic): spans without recording on top of a device's own gaps.
+	cuts map[string][]Gap
 }
 
 // apiKey is a key's links and whether it was revoked.
@@ -28,7 +31,7 @@ type apiKey struct {
 }
 
 func newRegistry() *registry {
-	return &registry{byID: map[string]int{}, byPrefix: map[string]int{}, keys: map[string]*apiKey{}}
+	return &registry{byID: map[string]int{}, byPrefix: map[string]int{}, keys: map[string]*apiKey{}, cuts: map[string][]Gap{}}
 }
 
 // PutDevice creates the device, or replaces the one with the same ID
@@ -151,6 +154,35 @@ func (s *Server) RevokeKey(key string) error {
 	ak.revoked = true
 	s.log.Info("camcloud: key revoked")
 	return nil
+}
+
+// PowerCut makes the device record nothing in [g.From, g.To), as if its
+// power had been cut (or its line down), and returns all the device's
+// power cuts in order. The device may be explicit or synthetic; a device
+// put again keeps its power cuts.
+func (s *Server) PowerCut(deviceID string, g Gap) ([]Gap, error) {
+	if err := g.validate(); err != nil {
+		return nil, err
+	}
+	reg := s.reg
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if _, ok := reg.byID[deviceID]; !ok && reg.rangeOf(deviceID) < 0 {
+		return nil, fmt.Errorf("%w: no device %q", ErrNotFound, deviceID)
+	}
+	cuts := append(slices.Clone(reg.cuts[deviceID]), g)
+	slices.SortFunc(cuts, func(a, b Gap) int { return a.From.Compare(b.From) })
+	reg.cuts[deviceID] = cuts
+	s.log.Info("camcloud: power cut", "device_id", deviceID, "from", g.From, "to", g.To)
+	return slices.Clone(cuts), nil
+}
+
+// powerCuts are the device's power cuts; the slice is never changed in
+// place (PowerCut replaces it), so it may be read after the lock is gone.
+func (reg *registry) powerCuts(deviceID string) []Gap {
+	reg.mu.RLock()
+	defer reg.mu.RUnlock()
+	return reg.cuts[deviceID]
 }
 
 // link adds k's devices and ranges to ak, all or none.

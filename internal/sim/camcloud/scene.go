@@ -17,6 +17,11 @@ import (
 // exact and needs no tzdata on the machine.
 var jst = time.FixedZone("JST", 9*3600)
 
+// lightsEarly is how long (minutes) before opening the staff switch the
+// lights on, and after closing off: the shops whose camera is off at night
+// switch it off and on with the lights.
+const lightsEarly = 30
+
 const (
 	wallBase = 130.0 // screen row where the back wall meets the floor
 	horizonY = 10.0  // the floor's vanishing row (the camera's eye level)
@@ -46,9 +51,16 @@ var (
 	products     = []col{{210, 50, 40}, {240, 200, 40}, {40, 120, 200}, {50, 160, 80}, {240, 240, 235}, {230, 120, 40}, {150, 60, 140}, {60, 60, 60}}
 )
 
+// hoursOf are the shop's opening hours, local minutes of the day: it opens
+// between 8:00 and 10:00 and closes between 20:00 and 22:00.
+func hoursOf(seed, dev uint64) (open, close int) {
+	return 8*60 + 30*pick(draw(seed, dev, pScene, 6), 5), 20*60 + 30*pick(draw(seed, dev, pScene, 7), 5)
+}
+
 func lookOf(seed, dev uint64) look {
 	h := func(p uint64, more ...uint64) uint64 { return draw(append([]uint64{seed, dev, pScene, p}, more...)...) }
 	fl := floorColours[pick(h(2), len(floorColours))]
+	open, close := hoursOf(seed, dev)
 	l := look{
 		wall:    wallColours[pick(h(1), len(wallColours))],
 		floorA:  fl[0],
@@ -56,8 +68,8 @@ func lookOf(seed, dev uint64) look {
 		counter: counterWood[pick(h(3), len(counterWood))],
 		poster:  products[pick(h(4), len(products))],
 		doorX:   20 + float64(pick(h(5), 50)),
-		open:    8*60 + 30*pick(h(6), 5),  // 8:00–10:00
-		close:   20*60 + 30*pick(h(7), 5), // 20:00–22:00
+		open:    open,
+		close:   close,
 		clerk:   clothes[pick(h(8), len(clothes))],
 	}
 	for b := range l.shelf {
@@ -86,7 +98,7 @@ func lightAt(l *look, t time.Time) light {
 		sky = lerp(sky, col{236, 150, 90}, 0.5*(1-day/0.35)) // dawn and dusk
 	}
 	m := t.Hour()*60 + t.Minute()
-	lit := m >= l.open-30 && m < l.close+30 // staff switch lights on early and off late
+	lit := m >= l.open-lightsEarly && m < l.close+lightsEarly
 	li := light{sky: sky, open: m >= l.open && m < l.close}
 	switch {
 	case lit:

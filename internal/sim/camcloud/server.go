@@ -49,6 +49,7 @@ func New(cfg Config) *Server {
 	api.HandleFunc("GET /v2/devices", s.listDevices)
 	api.HandleFunc("GET /v2/devices/{device_id}/image", s.image)
 	api.HandleFunc("GET /v2/devices/{device_id}/thumbnail", s.thumbnail)
+	api.HandleFunc("GET /v2/devices/{device_id}/media", s.media)
 	api.HandleFunc("/", unknownRoute)
 
 	mux := http.NewServeMux()

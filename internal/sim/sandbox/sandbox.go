@@ -54,11 +54,21 @@ const (
 )
 
 // DemoCameras are the camera cloud's devices of the demo tenant, whose
-// device IDs the portal's demo cameras carry.
+// device IDs the portal's demo cameras carry. The register camera records
+// day and night (but for yesterday's power cut, DemoPowerCut); the
+// entrance camera is switched off at night, so that the demo shows
+// moments without a recording.
 var DemoCameras = []camcloud.Device{
-	{ID: "demo-cam-register", Name: "レジ前カメラ", Model: "CC-2L_SF"},
-	{ID: "demo-cam-entrance", Name: "入口カメラ", Model: "One (SF-1)"},
-	{ID: "demo-cam-backyard", Name: "バックヤードカメラ", Model: "CC-2_SF"},
+	{ID: "demo-cam-register", Name: "レジ前カメラ", Model: "CC-2L_SF", Night: camcloud.NightRecord},
+	{ID: "demo-cam-entrance", Name: "入口カメラ", Model: "One (SF-1)", Night: camcloud.NightOffline},
+	{ID: "demo-cam-backyard", Name: "バックヤードカメラ", Model: "CC-2_SF", Night: camcloud.NightRecord},
+}
+
+// DemoPowerCut is when the register camera had no power: yesterday from
+// 14:00 to 14:40 in Tokyo, as seen from now.
+func DemoPowerCut(now time.Time) camcloud.Gap {
+	from := startOfDay(now).AddDate(0, 0, -1).Add(14 * time.Hour)
+	return camcloud.Gap{From: from, To: from.Add(40 * time.Minute)}
 }
 
 // Sandbox is the three simulators, serving.
@@ -91,7 +101,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		Smaregi: smaregi.New(smaregi.Config{Seed: opts.Seed, Clock: clock, Logger: log.With("sim", "smaregi")}),
 		Camera:  camcloud.New(camcloud.Config{Seed: opts.Seed, Clock: clock, Logger: log.With("sim", "camera")}),
 	}
-	if err := sb.seed(opts, since); err != nil {
+	if err := sb.seed(opts, since, clock.Now()); err != nil {
 		return nil, err
 	}
 	sb.stateFile = opts.StateFile
@@ -139,7 +149,7 @@ func startOfDay(t time.Time) time.Time {
 }
 
 // seed creates the demo's accounts in the simulators.
-func (sb *Sandbox) seed(opts Options, since time.Time) error {
+func (sb *Sandbox) seed(opts Options, since, now time.Time) error {
 	if err := sb.Ubiregi.RegisterClient(ubiregi.Client{
 		ID: UbiregiClientID, Secret: UbiregiClientSecret, RedirectURIs: opts.UbiregiRedirectURIs,
 		Name: "poslink", Developer: "poslink", Website: opts.PortalURL,
@@ -162,8 +172,11 @@ func (sb *Sandbox) seed(opts Options, since time.Time) error {
 		return fmt.Errorf("create the demo Smaregi contract: %w", err)
 	}
 	var ids []string
-	for _, d := range DemoCameras {
+	for i, d := range DemoCameras {
 		d.RecordingSince = since
+		if i == 0 {
+			d.Gaps = []camcloud.Gap{DemoPowerCut(now)}
+		}
 		if _, err := sb.Camera.PutDevice(d); err != nil {
 			return fmt.Errorf("create demo camera %s: %w", d.ID, err)
 		}
