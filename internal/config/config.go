@@ -107,8 +107,10 @@ var Settings = []Setting{
 }
 
 // secretSettings are the settings whose value is never shown: --help
-// does not print their variable's value as the flag's default.
-var secretSettings = map[string]bool{"POSLINK_CAMERA_API_KEY": true}
+// does not print their variable's value as the flag's default. A database
+// URL may carry the password.
+var secretSettings = map[string]bool{"POSLINK_CAMERA_API_KEY": true, "POSLINK_SECRET_KEYS": true,
+	"POSLINK_UBIREGI_CLIENT_SECRET": true, "DATABASE_URL": true}
 
 // Parse reads the settings from env (a lookup such as os.LookupEnv) and
 // args (flags after the subcommand).

@@ -61,3 +61,30 @@ func TestCameraAPIKeyIsNeverShown(t *testing.T) {
 		t.Fatalf("the key shows:\n%s", out.String())
 	}
 }
+
+// --help shows no secret setting's value from the environment, only the
+// others'.
+func TestHelpShowsNoSecret(t *testing.T) {
+	secrets := map[string]string{
+		"POSLINK_CAMERA_API_KEY":        "cam-key-4d1f",
+		"POSLINK_SECRET_KEYS":           "k1:c2VjcmV0LWtleS1tYXRlcmlhbC0xMjM0NTY3ODkwMTI=",
+		"POSLINK_UBIREGI_CLIENT_SECRET": "ubiregi-secret-77aa",
+		"DATABASE_URL":                  "postgres://poslink:db-password-9c@db.example/poslink",
+	}
+	vars := map[string]string{"POSLINK_UBIREGI_CLIENT_ID": "client-id-shown"}
+	for k, v := range secrets {
+		vars[k] = v
+	}
+	var help bytes.Buffer
+	if _, err := Parse("serve", []string{"-h"}, envOf(vars), &help); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	for k, v := range secrets {
+		if strings.Contains(help.String(), v) {
+			t.Errorf("--help shows %s", k)
+		}
+	}
+	if !strings.Contains(help.String(), "client-id-shown") {
+		t.Errorf("--help hides a setting that is no secret:\n%s", help.String())
+	}
+}
