@@ -23,19 +23,31 @@ func browserLoginAs(t *testing.T, e *env, email, pw string) context.Context {
 	return ctx
 }
 
-// In Chromium: staff open a tenant's links from its page, try a rebind
-// without a reason (told to give one), rebind register 1 with a reason
-// and delete register 2's link with the row's other button; the owner's
-// POSレジ連携一覧 shows the result. Screenshots of each step.
+// In Chromium, the issue's scenario: staff find the tenant by the 端末ID a
+// customer reads out on the phone (typed in full width), open its links,
+// try a rebind without a reason (told to give one), rebind register 1
+// with a reason and delete register 2's link with the row's other button.
+// The owner's POSレジ連携一覧 shows the result, and both audit views show
+// the rebind as a sentence with its reason — the staff's with the address
+// it came from. Screenshots of each step.
 func TestBrowserStaffRebindsWithAReason(t *testing.T) {
 	f := newLinksFixture(t)
 	e := f.e
 	sm11, sm12 := e.seenOf(t, f.sm.ID, "1:1"), e.seenOf(t, f.sm.ID, "1:2")
 	staff := browserLoginAs(t, e, staffEmail, staffPW)
-	if _, err := browsertest.Navigate(staff, e.srv.URL+tenantPath(f.tenant.ID)); err != nil {
+	must(t, browsertest.Fill(staff, "#f-search-q", "１：１"))
+	if _, err := browsertest.Submit(staff, `form[role="search"] button[type=submit]`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := browsertest.Submit(staff, `a[href$="/links"]`); err != nil {
+	results, err := browsertest.Text(staff, "#search-results tbody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(results, "連携一覧の店") || !strings.Contains(results, "端末ID") {
+		t.Fatalf("searching the 端末ID does not find the tenant:\n%s", results)
+	}
+	browsertest.Screenshot(t, staff, "staff-search-terminal")
+	if _, err := browsertest.Submit(staff, `#search-results a[href="`+tenantPath(f.tenant.ID)+`/links"]`); err != nil {
 		t.Fatal(err)
 	}
 	if h1, _ := browsertest.Text(staff, "main h1"); h1 != "連携一覧の店 のPOSレジ連携" {
@@ -87,4 +99,31 @@ func TestBrowserStaffRebindsWithAReason(t *testing.T) {
 		t.Errorf("the owner's overview:\n%s", table)
 	}
 	browsertest.Screenshot(t, owner, "owner-links")
+
+	// Both audit views tell the rebind in words, with the reason; only
+	// staff see the address.
+	if _, err := browsertest.Navigate(owner, e.srv.URL+"/audit"); err != nil {
+		t.Fatal(err)
+	}
+	ownerLog, err := browsertest.Text(owner, "table.data tbody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ownerLog, "入口カメラ") || !strings.Contains(ownerLog, staffReason) ||
+		!strings.Contains(ownerLog, "サポート") || strings.Contains(ownerLog, "127.0.0.1") || strings.Contains(ownerLog, staffEmail) {
+		t.Errorf("the owner's 操作履歴:\n%s", ownerLog)
+	}
+	browsertest.Screenshot(t, owner, "owner-audit")
+	if _, err := browsertest.Navigate(staff, e.srv.URL+"/support/audit?tenant="+itoa(f.tenant.ID)); err != nil {
+		t.Fatal(err)
+	}
+	staffLog, err := browsertest.Text(staff, "table.data tbody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(staffLog, "入口カメラ") || !strings.Contains(staffLog, staffReason) ||
+		!strings.Contains(staffLog, "127.0.0.1") || !strings.Contains(staffLog, staffEmail) {
+		t.Errorf("the staff's 監査ログ:\n%s", staffLog)
+	}
+	browsertest.Screenshot(t, staff, "staff-audit")
 }
