@@ -132,7 +132,8 @@ func TestSupportRequeueRefused(t *testing.T) {
 	must(t, err)
 	otherOwner := f.login(t, "other@shop.example", "other-password-1")
 	foreign := pureSmaregiLink(t, f.env, otherOwner, other.ID, k.ID)
-	postDone(t, otherOwner, connPath(foreign.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam.ID)}}, "")
+	postDone(t, otherOwner, connPath(foreign.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam.ID)},
+		"binding": {"0"}}, "")
 	f.stopPolling(t, foreign.ID)
 
 	snapshot := func() string {
