@@ -83,7 +83,7 @@ func (f *Follower) Start() int64 { return f.low }
 // be waiting when it returns that many).
 func (f *Follower) Next(ctx context.Context) ([]Transaction, error) {
 	f.forgetSettled()
-	rows, err := f.pool.Query(ctx, sinceSQL, f.tenant, f.camera, f.low, slices.Collect(maps.Keys(f.sent)), Limit)
+	rows, err := f.pool.Query(ctx, sinceSQL, f.tenant, f.camera, f.low, slices.AppendSeq(make([]int64, 0, len(f.sent)), maps.Keys(f.sent)), Limit)
 	if err != nil {
 		return nil, fmt.Errorf("read new transactions: %w", err)
 	}
