@@ -3,7 +3,7 @@ package live_test
 import (
 	"context"
 	"encoding/json"
-		"io"
+	"io"
 	"log/slog"
 	"slices"
 	"testing"
@@ -23,7 +23,6 @@ type shop struct {
 	tenant, conn int64
 	cameras      []int64
 }
-
 
 func newShop(t *testing.T, pool *pgxpool.Pool, cameras int) shop {
 	t.Helper()
@@ -145,13 +144,13 @@ func TestAnnouncedOncePerCommittedBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	sell(t, tx, a, a.cameras[0], a.cameras[1], a.cameras[0])
-	if got := ear.heard(200*time.Millisecond); len(got) != 0 {
+	if got := ear.heard(200 * time.Millisecond); len(got) != 0 {
 		t.Fatalf("heard before the commit: %v", got)
 	}
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := ear.heard(300*time.Millisecond); len(got) != 0 {
+	if got := ear.heard(300 * time.Millisecond); len(got) != 0 {
 		t.Fatalf("a rolled-back batch was announced: %v", got)
 	}
 
@@ -174,7 +173,7 @@ func TestAnnouncedOncePerCommittedBatch(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	got := ear.heard(300*time.Millisecond)
+	got := ear.heard(300 * time.Millisecond)
 	if len(got) != 1 {
 		t.Fatalf("a batch of 50 rows was announced %d times: %v", len(got), got)
 	}
@@ -188,7 +187,7 @@ func TestAnnouncedOncePerCommittedBatch(t *testing.T) {
 		VALUES ($1, $2, 'unbound', 'r9', now(), 32400, 'payment', 1, 1, 0, now(), '{}')`, b.tenant, b.conn); err != nil {
 		t.Fatal(err)
 	}
-	if got := ear.heard(300*time.Millisecond); len(got) != 0 {
+	if got := ear.heard(300 * time.Millisecond); len(got) != 0 {
 		t.Errorf("sales of no camera announced: %v", got)
 	}
 }
@@ -200,7 +199,7 @@ func TestAnnouncementOfManyCamerasIsBounded(t *testing.T) {
 	s := newShop(t, pool, 201)
 	ear := listen(t, pool)
 	sell(t, pool, s, s.cameras...)
-	got := ear.heard(300*time.Millisecond)
+	got := ear.heard(300 * time.Millisecond)
 	if len(got) != 1 {
 		t.Fatalf("heard %v", got)
 	}
@@ -208,7 +207,7 @@ func TestAnnouncementOfManyCamerasIsBounded(t *testing.T) {
 		t.Errorf("announced %q, want the tenant without a list", got[0])
 	}
 	sell(t, pool, s, s.cameras[:200]...)
-	got = ear.heard(300*time.Millisecond)
+	got = ear.heard(300 * time.Millisecond)
 	if len(got) != 1 || len(parse(t, got[0]).Cameras) != 200 || len(got[0]) > 8000 {
 		t.Errorf("200 cameras announced as %d notifications, %d bytes", len(got), len(got[0]))
 	}
