@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/poslink/poslink/internal/config"
 	"github.com/poslink/poslink/internal/db"
+	"github.com/poslink/poslink/internal/live"
 	"github.com/poslink/poslink/internal/portal"
 )
 
@@ -28,6 +30,11 @@ type App struct {
 	log     *slog.Logger
 	portal  *portal.Server
 	handler http.Handler
+	// live is the instance's listening connection for the transaction
+	// streams; Serve runs it.
+	live *live.Hub
+	// readTimeout and writeTimeout are the HTTP server's.
+	readTimeout, writeTimeout time.Duration
 
 	latestMigration int64
 	shuttingDown    atomic.Bool
@@ -65,7 +72,8 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Services: svc, cfg: cfg, log: log, latestMigration: latest}
+	a := &App{Services: svc, cfg: cfg, log: log, latestMigration: latest, live: live.New(svc.Pool.Config().ConnConfig, log),
+		readTimeout: cmp.Or(opts.ReadTimeout, 30*time.Second), writeTimeout: cmp.Or(opts.WriteTimeout, 60*time.Second)}
 	a.portal, err = portal.New(portal.Config{
 		BaseURL:         cfg.BaseURL,
 		TrustProxy:      cfg.TrustProxy,
@@ -75,7 +83,7 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		Demo:            opts.Demo,
 		UbiregiURL:      cfg.UbiregiURL,
 	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
-		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Logger: log, Ready: a.ready})
+		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Logger: log, Ready: a.ready, Live: a.live})
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +125,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		ReadTimeout:       a.readTimeout,
+		WriteTimeout:      a.writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -129,6 +137,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if a.cfg.Poller {
 		jobs.Go(func() { a.RunPoller(jobsCtx) })
 	}
+	// The transaction streams last until the server shuts down: then the
+	// hub stops and ends them, or Shutdown would wait for them in vain.
+	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLive()
+	srv.RegisterOnShutdown(stopLive)
+	jobs.Go(func() { a.live.Run(liveCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -153,6 +167,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	stopJobs()
+	stopLive()
 	jobs.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http server: %w", err)

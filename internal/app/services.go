@@ -70,6 +70,9 @@ type Options struct {
 	// Feeds are what the poller reads transactions through; the providers'
 	// own (providerFeeds) when nil. Tests give fakes.
 	Feeds poller.Feeds
+	// ReadTimeout and WriteTimeout are Serve's HTTP server's (30 s and
+	// 60 s when zero); tests shorten them.
+	ReadTimeout, WriteTimeout time.Duration
 }
 
 // ErrSchemaBehind is Connect's error when the database lacks migrations

@@ -61,7 +61,9 @@ type badRoute struct {
 	method, pattern string
 	who             string // "anon", "owner" or "staff"
 	// counters: the route is the login, which counts every attempt.
-	counters    bool
+	counters bool
+	// stream: the answer is an event stream, read for a moment only.
+	stream      bool
 	query, form func(n int) url.Values
 	fields      []badField // in query for GET, in the form for POST
 }
@@ -199,6 +201,8 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/", who: "owner"},
 		{method: "GET", pattern: "/cameras", who: "owner"},
 		{method: "GET", pattern: "/cameras/{cameraID}", who: "owner"},
+		{method: "GET", pattern: "/cameras/{cameraID}/events", who: "owner", stream: true, query: vals("after", "0"),
+			fields: []badField{field("after", done, refused, refused, refused)}},
 		{method: "GET", pattern: "/ubiregi", who: "owner"},
 		{method: "POST", pattern: "/ubiregi/connect", who: "owner"},
 		{method: "GET", pattern: "/ubiregi/callback", who: "owner", query: vals("state", "s", "code", "c"),
@@ -440,9 +444,12 @@ func (fx *badInputFixture) run(t *testing.T, rt badRoute, c badCase, n int) {
 	before := snapshot()
 	var res *http.Response
 	var body string
-	if rt.method == http.MethodGet {
+	switch {
+	case rt.stream:
+		res, body = cl.getBriefly(path)
+	case rt.method == http.MethodGet:
 		res, body = cl.get(path)
-	} else {
+	default:
 		res, body = cl.postForm(path, form)
 	}
 	fail := func(format string, args ...any) {

@@ -20,6 +20,7 @@ import (
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
+	"github.com/poslink/poslink/internal/live"
 	"github.com/poslink/poslink/internal/poller"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web"
@@ -63,6 +64,8 @@ type Deps struct {
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error
+	// Live wakes the transaction streams of this instance.
+	Live *live.Hub
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -149,6 +152,7 @@ func (s *Server) routes() chi.Router {
 				r.Use(s.requireOwner)
 				r.Get("/cameras", s.cameraList)
 				r.Get("/cameras/{cameraID}", s.cameraDetail)
+				r.Get("/cameras/{cameraID}/events", s.cameraEvents)
 				r.Get("/links", s.linksOverview)
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)

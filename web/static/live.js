@@ -1,0 +1,98 @@
+// live.js: new transactions appear in the dashboard's list without a
+// reload. The contract with the page (web/views, the dashboard):
+//   - the list's <tbody> carries data-live-src="/cameras/{id}/events",
+//     only where new rows belong at its top (the newest page, unfiltered);
+//   - each row is <tr data-txn-id="{transaction ID}">; a row shown for
+//     "no transactions" carries data-empty and goes when one arrives;
+//   - a new row gets the cells 日時, 種別, 合計, 預り, 釣銭, レシートNo, レジ,
+//     担当 in that order (class "num" on amounts), and the classes
+//     live-new and kind-{kind}.
+// The stream (GET /cameras/{id}/events, server-sent events) sends each
+// new transaction as an event "transaction" whose id is the transaction's
+// and whose data is its row as JSON: id, sold_at (RFC 3339 with the
+// register's zone), kind, total, deposit, change, receipt_no, terminal,
+// terminal_key, staff. The stream resumes after the newest row shown
+// (?after=), and EventSource resumes after the last event it got
+// (Last-Event-ID) when the connection drops. Rows are built as text nodes:
+// nothing from the server is parsed as markup.
+(function () {
+  "use strict";
+  var body = document.querySelector("tbody[data-live-src]");
+  if (!body || !window.EventSource) {
+    return;
+  }
+  var lang = document.documentElement.lang === "en" ? "en" : "ja";
+  var kinds = {
+    ja: { payment: "支払い", cancel: "キャンセル", modify: "修正", "delete": "削除" },
+    en: { payment: "Payment", cancel: "Cancel", modify: "Modify", "delete": "Delete" }
+  }[lang];
+  var yen = new Intl.NumberFormat(lang === "en" ? "en-US" : "ja-JP");
+
+  function newest() {
+    var max = -1;
+    body.querySelectorAll("tr[data-txn-id]").forEach(function (tr) {
+      var id = parseInt(tr.getAttribute("data-txn-id"), 10);
+      if (id > max) {
+        max = id;
+      }
+    });
+    return max;
+  }
+
+  // The register's own time as it showed it: the RFC 3339 text without
+  // its zone, as YYYY/MM/DD HH:MM:SS.
+  function shownTime(rfc3339) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2})/.exec(rfc3339 || "");
+    return m ? m[1] + "/" + m[2] + "/" + m[3] + " " + m[4] : String(rfc3339);
+  }
+
+  function cell(text, className) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    if (className) {
+      td.className = className;
+    }
+    return td;
+  }
+
+  function row(t) {
+    var tr = document.createElement("tr");
+    tr.setAttribute("data-txn-id", String(t.id));
+    tr.className = "live-new kind-" + String(t.kind).replace(/[^a-z]/g, "");
+    tr.appendChild(cell(shownTime(t.sold_at)));
+    tr.appendChild(cell(kinds[t.kind] || String(t.kind)));
+    tr.appendChild(cell(yen.format(t.total), "num"));
+    tr.appendChild(cell(yen.format(t.deposit), "num"));
+    tr.appendChild(cell(yen.format(t.change), "num"));
+    tr.appendChild(cell(t.receipt_no));
+    tr.appendChild(cell(t.terminal || t.terminal_key));
+    tr.appendChild(cell(t.staff));
+    return tr;
+  }
+
+  var src = body.getAttribute("data-live-src");
+  var after = newest();
+  if (after >= 0) {
+    src += (src.indexOf("?") < 0 ? "?" : "&") + "after=" + after;
+  }
+  var events = new EventSource(src);
+  events.addEventListener("transaction", function (e) {
+    var t;
+    try {
+      t = JSON.parse(e.data);
+    } catch (err) {
+      return;
+    }
+    if (body.querySelector('tr[data-txn-id="' + String(Number(t.id)) + '"]')) {
+      return;
+    }
+    var empty = body.querySelector("tr[data-empty]");
+    if (empty) {
+      empty.remove();
+    }
+    body.insertBefore(row(t), body.firstChild);
+  });
+  window.addEventListener("pagehide", function () {
+    events.close();
+  });
+})();
