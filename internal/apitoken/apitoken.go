@@ -256,32 +256,17 @@ func (s *Store) Revoke(ctx context.Context, actor audit.Actor, tenantID, tokenID
 	})
 }
 
-// Authenticate finds the tenant a token speaks for. A string that cannot
-// be a token is refused without a query; a token is looked up by its
-// SHA-256 alone, so the lookup's timing tells nothing of the secret.
-//
-// It records the token's last use at most once per UseInterval: the one
+// Authenticate finds the tenant a token speaks for (see Check) and
+// records the token's last use, at most once per UseInterval: the one
 // write an API read may cause, as the session store's idle extension is a
 // page view's. The conditional UPDATE keeps concurrent requests from
 // writing twice or moving the time back.
 func (s *Store) Authenticate(ctx context.Context, token string) (Principal, error) {
-	if !wellFormed(token) {
-		return Principal{}, ErrMalformed
+	t, err := s.check(ctx, token)
+	if err != nil {
+		return Principal{}, err
 	}
 	now := s.now()
-	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = $1`, hashOf(token)))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Principal{}, ErrUnknown
-	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("find token: %w", err)
-	}
-	switch {
-	case !t.RevokedAt.IsZero():
-		return Principal{}, ErrRevoked
-	case !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
-		return Principal{}, ErrExpired
-	}
 	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= UseInterval {
 		if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = $2 WHERE id = $1
 			AND (last_used_at IS NULL OR last_used_at <= $3)`, t.ID, now, now.Add(-UseInterval)); err != nil {
@@ -289,6 +274,38 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Principal, erro
 		}
 	}
 	return Principal{TenantID: t.TenantID, TokenID: t.ID}, nil
+}
+
+// Check finds the tenant a live token speaks for without recording a use.
+// A string that cannot be a token is refused without a query; a token is
+// looked up by its SHA-256 alone, so the lookup's timing tells nothing of
+// the secret.
+func (s *Store) Check(ctx context.Context, token string) (Principal, error) {
+	t, err := s.check(ctx, token)
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{TenantID: t.TenantID, TokenID: t.ID}, nil
+}
+
+func (s *Store) check(ctx context.Context, token string) (Token, error) {
+	if !wellFormed(token) {
+		return Token{}, ErrMalformed
+	}
+	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = $1`, hashOf(token)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Token{}, ErrUnknown
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("find token: %w", err)
+	}
+	switch {
+	case !t.RevokedAt.IsZero():
+		return Token{}, ErrRevoked
+	case !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt):
+		return Token{}, ErrExpired
+	}
+	return t, nil
 }
 
 func notFound(err error) error {
