@@ -185,7 +185,7 @@ func (s *Store) Create(ctx context.Context, actor audit.Actor, tenantID int64, i
 		}
 		details := map[string]any{"name": in.Name}
 		if !in.ExpiresAt.IsZero() {
-			details["expires_at"] = in.ExpiresAt.UTC().Format(time.RFC3339)
+			details["expires_at"] = in.ExpiresAt.Format(time.RFC3339) // in the zone it was entered in
 		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "api_token.create", TenantID: tenantID,
 			Target: fmt.Sprintf("api_token:%d", c.ID), Details: details})
