@@ -110,12 +110,16 @@ func runDemo(ctx context.Context, args []string, e env, _ io.Reader, stdout, std
 	if err := demo.SeedSmaregiPlatform(ctx, a.Smaregi, a.Tenancy, seeded.TenantID, platform.ClientID, platform.ClientSecret); err != nil {
 		return err
 	}
+	viewerToken, err := demo.ViewerToken(ctx, a.Tokens, seeded.TenantID, previousViewerToken(cfg.DataDir))
+	if err != nil {
+		return err
+	}
 	standIn := ""
 	if cluster != nil && cluster.Relocated() {
 		standIn = cluster.DataDir()
 	}
-	printBanner(stdout, portalURL, cfg.DataDir, standIn, sb.Info)
-	if err := writeDemoJSON(cfg.DataDir, portalURL, sb.Info); err != nil {
+	printBanner(stdout, portalURL, cfg.DataDir, standIn, viewerToken, sb.Info)
+	if err := writeDemoJSON(cfg.DataDir, portalURL, viewerToken, sb.Info); err != nil {
 		log.Warn("write demo.json", "err", err)
 	}
 	return serveDemo(ctx, a, ln, cluster, log)
@@ -260,14 +264,16 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 // cluster lives because the postgres user cannot reach the data directory.
 // The banner is for a person at a terminal: a failed write (the terminal
 // gone) must not stop the demo, so its errors are dropped on purpose.
-func printBanner(w io.Writer, url, dataDir, standIn string, info sandbox.Info) {
+func printBanner(w io.Writer, url, dataDir, standIn, viewerToken string, info sandbox.Info) {
 	_, _ = fmt.Fprintf(w, `
 poslink demo is running
 
   portal          %s
   camera owner    %s / %s   (tenant %s)
   support staff   %s / %s
-`, url, demo.OwnerEmail, demo.OwnerPassword, demo.TenantName, demo.StaffEmail, demo.StaffPassword)
+  viewer API      %s%s   Authorization: Bearer %s
+`, url, demo.OwnerEmail, demo.OwnerPassword, demo.TenantName, demo.StaffEmail, demo.StaffPassword,
+		url, portal.APIPrefix, viewerToken)
 	printSimulators(w, info)
 	_, _ = fmt.Fprintf(w, "  data            %s   (delete it to start over; var/demo.json has all of this)\n", dataDir)
 	if standIn != "" {
@@ -299,6 +305,8 @@ type demoFile struct {
 	Portal string       `json:"portal,omitempty"`
 	Owner  *demoAccount `json:"owner,omitempty"`
 	Staff  *demoAccount `json:"staff,omitempty"`
+	// ViewerToken is the demo owner's viewer API token (Bearer).
+	ViewerToken string `json:"viewer_token,omitempty"`
 	sandbox.Info
 }
 
@@ -307,8 +315,8 @@ type demoAccount struct {
 	Password string `json:"password"`
 }
 
-func writeDemoJSON(dataDir, portalURL string, info sandbox.Info) error {
-	f := demoFile{Info: info}
+func writeDemoJSON(dataDir, portalURL, viewerToken string, info sandbox.Info) error {
+	f := demoFile{Info: info, ViewerToken: viewerToken}
 	if portalURL != "" {
 		f.Portal = portalURL
 		f.Owner = &demoAccount{demo.OwnerEmail, demo.OwnerPassword}
@@ -319,4 +327,20 @@ func writeDemoJSON(dataDir, portalURL string, info sandbox.Info) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dataDir, "demo.json"), append(b, '\n'), 0o644)
+}
+
+// previousViewerToken is the viewer token an earlier run wrote to
+// var/demo.json, "" when there is none to read.
+func previousViewerToken(dataDir string) string {
+	b, err := os.ReadFile(filepath.Join(dataDir, "demo.json"))
+	if err != nil {
+		return ""
+	}
+	var f struct {
+		ViewerToken string `json:"viewer_token"`
+	}
+	if json.Unmarshal(b, &f) != nil {
+		return ""
+	}
+	return f.ViewerToken
 }

@@ -171,6 +171,7 @@ func TestDemoRunsStopsAndKeepsData(t *testing.T) {
 		t.Fatalf("staff creating a tenant: %d", res.StatusCode)
 	}
 	checkDemoJSON(t, filepath.Join(dataDir, "demo.json"), d.url)
+	token := checkViewerToken(t, dataDir, d)
 	if _, body := getBody(t, http.DefaultClient, d.url+"/login"); !strings.Contains(body, "デモ環境のアカウント") ||
 		!strings.Contains(body, "demo-ubiregi") {
 		t.Errorf("the login page does not list the demo's accounts")
@@ -186,6 +187,10 @@ func TestDemoRunsStopsAndKeepsData(t *testing.T) {
 	_, body = getBody(t, staff, d.url+"/support/tenants")
 	if !strings.Contains(body, "次回も残る店") || strings.Count(body, demo.TenantName) != 1 {
 		t.Fatalf("second run lost data or seeded twice:\n%s", body)
+	}
+	// The viewer token of the first run, printed again, not a second one.
+	if again := checkViewerToken(t, dataDir, d); again != token {
+		t.Errorf("the restart made another viewer token")
 	}
 }
 
@@ -331,4 +336,35 @@ func TestDemoInClosedDirectory(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(standIn, "PG_VERSION")); err != nil {
 		t.Fatalf("no cluster kept in %s: %v", standIn, err)
 	}
+}
+
+// checkViewerToken checks the demo's viewer API token: in var/demo.json as
+// "viewer_token", in the banner, and reading the demo tenant's cameras.
+func checkViewerToken(t *testing.T, dataDir string, d *demoRun) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, "demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		ViewerToken string `json:"viewer_token"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil || !strings.HasPrefix(f.ViewerToken, "plk_") {
+		t.Fatalf("demo.json has no viewer_token (%v):\n%s", err, b)
+	}
+	if !strings.Contains(d.banner, "Bearer "+f.ViewerToken) {
+		t.Errorf("the banner does not print the viewer token:\n%s", d.banner)
+	}
+	req, _ := http.NewRequest(http.MethodGet, d.url+"/api/v1/cameras", nil)
+	req.Header.Set("Authorization", "Bearer "+f.ViewerToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "レジ前カメラ") {
+		t.Errorf("the viewer token reads: %d %s", res.StatusCode, body)
+	}
+	return f.ViewerToken
 }

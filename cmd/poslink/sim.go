@@ -30,7 +30,7 @@ func runSim(ctx context.Context, args []string, e env, _ io.Reader, stdout, stde
 	printSimulators(stdout, sb.Info)
 	_, _ = fmt.Fprintf(stdout, "  control         %s  %s  %s\n\nPress Ctrl-C to stop.\n\n",
 		sb.Info.Ubiregi.AdminURL, sb.Info.Smaregi.AdminURL, sb.Info.CameraCloud.AdminURL)
-	if err := writeDemoJSON(cfg.DataDir, "", sb.Info); err != nil {
+	if err := writeDemoJSON(cfg.DataDir, "", "", sb.Info); err != nil {
 		log.Warn("write demo.json", "err", err)
 	}
 	<-ctx.Done()

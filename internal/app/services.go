@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/poslink/poslink/internal/apitoken"
 	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/camera"
 	"github.com/poslink/poslink/internal/config"
@@ -38,6 +39,8 @@ type Services struct {
 	Links   *link.Store
 	Ubiregi *ubiregilink.Service
 	Smaregi *smaregilink.Service
+	// Tokens are the viewer API's bearer tokens.
+	Tokens *apitoken.Store
 	// PollStatus reads how the polling of each connection stands, for the
 	// link pages.
 	PollStatus *poller.StatusReader
@@ -100,6 +103,7 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	s.Tenancy = tenancy.NewStore(pool, now, cfg.TimeZone)
 	s.Auth = auth.New(pool, s.Tenancy, auth.DefaultPolicy, log)
 	s.Links = link.NewStore(pool, cfg.SecretKeys, s.Tenancy, now)
+	s.Tokens = apitoken.NewStore(pool, now)
 	s.Ubiregi = ubiregilink.New(ubiregilink.Config{
 		BaseURL: cfg.UbiregiURL, ClientID: cfg.UbiregiClientID, ClientSecret: cfg.UbiregiClientSecret,
 		RedirectURL: cfg.BaseURL + portal.UbiregiCallbackPath, HTTPClient: httpClient, Now: providerNow, Logger: log,

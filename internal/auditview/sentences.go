@@ -36,6 +36,8 @@ var actions = []struct {
 	{"link.delete", linkDelete},
 	{"link.status", linkStatus},
 	{"link.poll_requeued", linkPollRequeued},
+	{"api_token.create", apiTokenCreate},
+	{"api_token.revoke", apiTokenRevoke},
 }
 
 var sentences = func() map[string]sentence {
@@ -254,6 +256,32 @@ func linkPollRequeued(t teller, e audit.Entry, d details) (string, bool) {
 		id = tid
 	}
 	return t.msg("link.poll_requeued", t.connectionName(id, d)), true
+}
+
+func apiTokenCreate(t teller, _ audit.Entry, d details) (string, bool) {
+	name, ok := d.text("name")
+	if exp, has := d.text("expires_at"); has {
+		return t.msg("api_token.create_exp", t.q(name), t.instant(exp)), ok
+	}
+	return t.msg("api_token.create", t.q(name)), ok
+}
+
+func apiTokenRevoke(t teller, _ audit.Entry, d details) (string, bool) {
+	name, ok := d.text("name")
+	return t.msg("api_token.revoke", t.q(name)), ok
+}
+
+// instant shows an RFC 3339 time in its own zone, as the reader's
+// language writes it.
+func (t teller) instant(s string) string {
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	if t.lang == i18n.JA {
+		return at.Format("2006/01/02 15:04")
+	}
+	return at.Format("2006-01-02 15:04")
 }
 
 // date shows a calendar day ("2026-11-26") as the reader's language

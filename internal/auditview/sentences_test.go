@@ -85,6 +85,14 @@ var samples = []struct {
 	{"link.poll_requeued", "connection:3", `{"connection_id":3}`,
 		"Ubiregi「カフェ本店」（アカウントID 9001）の取引の取得を、すぐに再試行するよう設定しました。",
 		"Re-queued the polling of Ubiregi “カフェ本店” (account ID 9001) to try again now."},
+	{"api_token.create", "api_token:5", `{"name":"事務所のビューア"}`,
+		"ビューア用APIトークン「事務所のビューア」を発行しました（無期限）。", "Created the viewer API token “事務所のビューア” (no expiry)."},
+	{"api_token.create", "api_token:6", `{"name":"viewer","expires_at":"2026-12-01T00:00:00+09:00"}`,
+		"ビューア用APIトークン「viewer」を発行しました（有効期限 2026/12/01 00:00）。",
+		"Created the viewer API token “viewer” (expires 2026-12-01 00:00)."},
+	{"api_token.revoke", "api_token:5", `{"name":"事務所のビューア"}`,
+		"ビューア用APIトークン「事務所のビューア」を失効させました（有効 → 失効）。",
+		"Revoked the viewer API token “事務所のビューア” (active → revoked)."},
 }
 
 // Every known action reads as its own sentence in both languages, with
@@ -216,7 +224,7 @@ func TestActionChoices(t *testing.T) {
 	if got := strings.Join(values[:4], " "); got != "tenant. user. camera. link." {
 		t.Errorf("groups %s", got)
 	}
-	if len(values) != 4+len(actions) {
+	if len(values) != 5+len(actions) {
 		t.Errorf("%d choices", len(values))
 	}
 	for _, bad := range []string{"", ".", "link", "link.bind.", "lin.", "link.nope", "LINK.", "tenant.create "} {

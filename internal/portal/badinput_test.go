@@ -116,9 +116,15 @@ func newBadInputFixture(t *testing.T) *badInputFixture {
 	sm := pureSmaregiLink(t, e, owner, tn.ID, e.sims.Info.Smaregi.ContractID)
 	postDone(t, owner, connPath(sm.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam2.ID)}, "binding": {"0"}}, "")
 
+	createToken(t, owner, "入力検査のビューア")
+	var tokenID int64
+	if err := e.pool.QueryRow(t.Context(), `SELECT max(id) FROM api_tokens`).Scan(&tokenID); err != nil {
+		t.Fatal(err)
+	}
+
 	fx := &badInputFixture{t: t, e: e, owner: owner, staff: e.login(t, staffEmail, staffPW), ubTerminal: ubTerms[0].Key,
 		ids: map[string]string{"tenantID": itoa(tn.ID), "userID": itoa(second.ID), "cameraID": itoa(camWait.ID),
-			"ubiregi": itoa(ub.ID), "smaregi": itoa(sm.ID), "cam": itoa(cam.ID), "cam2": itoa(cam2.ID)}}
+			"ubiregi": itoa(ub.ID), "smaregi": itoa(sm.ID), "cam": itoa(cam.ID), "cam2": itoa(cam2.ID), "tokenID": itoa(tokenID)}}
 	fx.smContract = func(n int) url.Values {
 		k, err := e.sims.Smaregi.CreateContract(smaregisim.ContractSpec{ID: fmt.Sprintf("skbad%04d", n), RateLimit: -1})
 		if err != nil {
@@ -138,7 +144,7 @@ func (fx *badInputFixture) conn(provider string) int64 {
 // path fills the route's parameters with the fixture's IDs.
 func (fx *badInputFixture) path(rt badRoute) string {
 	p := rt.pattern
-	for _, k := range []string{"tenantID", "userID", "cameraID"} {
+	for _, k := range []string{"tenantID", "userID", "cameraID", "tokenID"} {
 		p = strings.ReplaceAll(p, "{"+k+"}", fx.ids[k])
 	}
 	switch {
@@ -248,6 +254,16 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/smaregi/{connID}/delete", who: "owner"},
 		{method: "POST", pattern: "/smaregi/{connID}/delete", who: "owner", form: allSeen("smaregi"), fields: []badField{strict("binding")}},
 		{method: "GET", pattern: "/links", who: "owner"},
+		{method: "GET", pattern: "/tokens", who: "owner"},
+		{method: "POST", pattern: "/tokens", who: "owner", form: func(n int) url.Values {
+			return url.Values{"name": {fmt.Sprintf("ビューア %d", n)}, "expires": {"2026-12-31"}}
+			// An empty expiry is none; anything else must be a day.
+		}, fields: []badField{name("name"), field("expires", done, refused, refused, refused)}},
+		{method: "GET", pattern: "/tokens/{tokenID}/revoke", who: "owner"},
+		{method: "POST", pattern: "/tokens/{tokenID}/revoke", who: "owner"},
+		// The viewer API answers problem documents; /api/v1/cameras reads no parameter.
+		{method: "GET", pattern: "/api/v1/cameras", who: "owner"},
+		{method: "GET", pattern: "/api/v1/openapi.json", who: "anon"},
 
 		{method: "GET", pattern: "/support/", who: "staff"},
 		{method: "GET", pattern: "/support/tenants", who: "staff", query: vals("q", "入力"),
@@ -537,7 +553,7 @@ func (fx *badInputFixture) run(t *testing.T, rt badRoute, c badCase, n int) {
 // saved. A POST sends the route's good form, so that only the ID is wrong.
 func (fx *badInputFixture) badPathIDs(t *testing.T, rt badRoute) {
 	t.Helper()
-	for _, param := range []string{"tenantID", "userID", "cameraID", "connID"} {
+	for _, param := range []string{"tenantID", "userID", "cameraID", "connID", "tokenID"} {
 		if !strings.Contains(rt.pattern, "{"+param+"}") {
 			continue
 		}
@@ -572,8 +588,8 @@ func (fx *badInputFixture) badPathIDs(t *testing.T, rt badRoute) {
 }
 
 // visibleMessage reports whether a page shows a message: an error page's,
-// a form's or a field's.
-var messagePattern = regexp.MustCompile(`(role="alert"[^>]*>\s*[^<\s]|class="field-error"[^>]*>\s*[^<\s]|<div class="card"><p>[^<]+</p>)`)
+// a form's or a field's, or the detail of the API's problem document.
+var messagePattern = regexp.MustCompile(`(role="alert"[^>]*>\s*[^<\s]|class="field-error"[^>]*>\s*[^<\s]|<div class="card"><p>[^<]+</p>|^\{"type":"/problems/[^"]+".*"detail":"[^"]+")`)
 
 func visibleMessage(body string) bool { return messagePattern.MatchString(body) }
 

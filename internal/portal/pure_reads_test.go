@@ -70,6 +70,19 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 	}
 	e.simClock.Set(testNow)
 
+	// Viewer API tokens: one revoked, one live, used once (its last use is
+	// then recorded, and reads within the minute write nothing).
+	createToken(t, owner, "失効させたビューア")
+	live := createToken(t, owner, "事務所のビューア")
+	var tokenID int64
+	if err := e.pool.QueryRow(ctx, `SELECT min(id) FROM api_tokens`).Scan(&tokenID); err != nil {
+		t.Fatal(err)
+	}
+	postDone(t, owner, "/tokens/"+itoa(tokenID)+"/revoke", nil, "失効させたビューア")
+	if res, _ := apiCall(t, e, nil, http.MethodGet, "/api/v1/cameras", live); res.StatusCode != http.StatusOK {
+		t.Fatalf("API with a token: %d", res.StatusCode)
+	}
+
 	staff := e.login(t, staffEmail, staffPW)
 	var lastAudit int64
 	if err := e.pool.QueryRow(ctx, `SELECT max(id) FROM audit_log`).Scan(&lastAudit); err != nil {
@@ -79,7 +92,8 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 	ownerPages := []string{"/", "/login", "/cameras", "/ubiregi", "/smaregi", "/smaregi/new", "/links",
 		"/ubiregi/" + itoa(ub.ID) + "/unbind?" + url.Values{"terminal": {ubTerms[0].Key}}.Encode(),
 		"/ubiregi/" + itoa(ub.ID) + "/delete", "/audit", "/audit?action=link.&from=2026-01-01", "/audit.csv",
-		"/audit?before=" + itoa(lastAudit)}
+		"/audit?before=" + itoa(lastAudit), "/tokens", "/tokens/" + itoa(tokenID+1) + "/revoke",
+		"/api/v1/cameras", "/api/v1/openapi.json"}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
 		ownerPages = append(ownerPages, "/cameras/"+itoa(c))
 	}
@@ -105,6 +119,11 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 	for _, p := range []string{"/healthz", "/readyz"} {
 		if res, _ := owner.get(p); res.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: %d", p, res.StatusCode)
+		}
+	}
+	for range 3 {
+		if res, _ := apiCall(t, e, nil, http.MethodGet, "/api/v1/cameras", live); res.StatusCode != http.StatusOK {
+			t.Errorf("API with a token: %d", res.StatusCode)
 		}
 	}
 	t.Logf("%d pages read", visited)

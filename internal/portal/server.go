@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/poslink/poslink/internal/apitoken"
 	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/httpx"
@@ -60,7 +61,9 @@ type Deps struct {
 	// PollStatus reads how the polling of each connection stands, for the
 	// link pages and the support console.
 	PollStatus *poller.StatusReader
-	Logger     *slog.Logger
+	// Tokens are the viewer API's bearer tokens.
+	Tokens *apitoken.Store
+	Logger *slog.Logger
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error
@@ -131,6 +134,8 @@ func (s *Server) routes() chi.Router {
 	r.With(httpx.Quiet).Handle("/static/*", staticHandler(web.Static))
 	r.With(httpx.Quiet).Get("/favicon.ico", http.NotFound)
 
+	s.apiRoutes(r)
+
 	// The HTML pages. A JSON API mounts its own group with httpx.JSON and
 	// the same guards, and gets the same error model as problem+json.
 	// CheckInput comes before the session is loaded: text no field takes is
@@ -157,6 +162,7 @@ func (s *Server) routes() chi.Router {
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)
 				s.ownerAuditRoutes(r)
+				s.tokenRoutes(r)
 			})
 			r.Route("/support", func(r chi.Router) {
 				r.Use(s.requireStaff)
