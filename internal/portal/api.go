@@ -40,6 +40,7 @@ func (s *Server) apiRoutes(r chi.Router) {
 		r.Group(func(r chi.Router) {
 			r.Use(s.sessions.LoadAndSave, s.loadUser, s.apiAuth)
 			r.Get("/cameras", s.apiCameras)
+			r.Get("/cameras/{cameraID}/transactions/stream", s.apiCameraStream)
 		})
 	})
 }
@@ -152,4 +153,25 @@ func (s *Server) apiCameras(w http.ResponseWriter, r *http.Request) {
 		out.Cameras = append(out.Cameras, apiCamera{ID: c.ID, Name: c.Name, DeviceID: c.DeviceID, Model: c.Model, POSOption: pos})
 	}
 	writeJSON(w, r, out)
+}
+
+// apiCameraStream is the camera's new transactions as server-sent events,
+// the dashboard page's stream for the viewer: another tenant's camera is
+// not found.
+func (s *Server) apiCameraStream(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r, "cameraID")
+	if !ok {
+		return
+	}
+	tenantID := apiTenant(r.Context())
+	if _, err := s.deps.Tenancy.Camera(r.Context(), tenantID, id); err != nil {
+		s.respond(w, r, err)
+		return
+	}
+	after, err := resumeAfter(r)
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
+	s.StreamTransactions(w, r, tenantID, id, after)
 }

@@ -263,6 +263,8 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "POST", pattern: "/tokens/{tokenID}/revoke", who: "owner"},
 		// The viewer API answers problem documents; /api/v1/cameras reads no parameter.
 		{method: "GET", pattern: "/api/v1/cameras", who: "owner"},
+		{method: "GET", pattern: "/api/v1/cameras/{cameraID}/transactions/stream", who: "owner", stream: true,
+			query: vals("after", "0"), fields: []badField{field("after", done, refused, refused, refused)}},
 		{method: "GET", pattern: "/api/v1/openapi.json", who: "anon"},
 
 		{method: "GET", pattern: "/support/", who: "staff"},
