@@ -4,7 +4,7 @@ import "context"
 
 // exportBatch is how many rows an export reads at a time, each batch in
 // its own short read.
-const exportBatch = 1000
+const exportBatch = MaxLimit
 
 // Export hands fn what the query selects, newest first, a batch at a time,
 // at most MaxExport rows; the query's limit and cursor are ignored. It
