@@ -126,7 +126,7 @@ const (
 )
 
 // listSQL is the list's query with only the conditions the query needs, so
-// that each shape gets a plan of its own (a generic plan for "$5 = '' OR
+// that each shape gets a plan of its own (a generic plan for "$5 = ” OR
 // kind = $5" would not use the index well).
 func listSQL(q Query, pos position, dir byte) (string, []any) {
 	args := []any{q.TenantID, q.CameraID, q.From, q.To}

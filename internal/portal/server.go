@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/auth"
+	"github.com/poslink/poslink/internal/dashboard"
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/link"
@@ -59,7 +60,9 @@ type Deps struct {
 	// PollStatus reads how the polling of each connection stands, for the
 	// link pages and the support console.
 	PollStatus *poller.StatusReader
-	Logger     *slog.Logger
+	// Dashboard reads the cameras' transactions for their dashboards.
+	Dashboard *dashboard.Store
+	Logger    *slog.Logger
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error
@@ -149,6 +152,8 @@ func (s *Server) routes() chi.Router {
 				r.Use(s.requireOwner)
 				r.Get("/cameras", s.cameraList)
 				r.Get("/cameras/{cameraID}", s.cameraDetail)
+				r.Get("/cameras/{cameraID}/dashboard", s.ownerDashboard)
+				r.Get("/cameras/{cameraID}/dashboard.csv", s.ownerDashboardCSV)
 				r.Get("/links", s.linksOverview)
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)
