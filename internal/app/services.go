@@ -111,7 +111,7 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	s.Camera = camera.New(camera.Config{BaseURL: cfg.CameraURL, APIKey: cfg.CameraAPIKey.Reveal(),
 		HTTPClient: httpClient, Now: providerNow})
 	s.PollStatus = poller.NewStatusReader(pool, cfg.TimeZone, now)
-	s.Dashboard = dashboard.NewStore(pool, s.PollStatus, 0)
+	s.Dashboard = dashboard.NewStore(pool, s.PollStatus, now, 0)
 	s.Metrics = prometheus.NewRegistry()
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := poller.NewMetrics(s.Metrics)

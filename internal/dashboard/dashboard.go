@@ -60,18 +60,26 @@ const (
 type Store struct {
 	pool    *pgxpool.Pool
 	status  *poller.StatusReader
+	now     func() time.Time
 	timeout time.Duration
 }
 
 // NewStore reads on pool; status tells how the links feeding a camera
-// stand. Each query is cancelled by the database after timeout
+// stand; now is the domain's clock (time.Now when nil), which ranges that
+// end "now" end at. Each query is cancelled by the database after timeout
 // (DefaultStatementTimeout when zero).
-func NewStore(pool *pgxpool.Pool, status *poller.StatusReader, timeout time.Duration) *Store {
+func NewStore(pool *pgxpool.Pool, status *poller.StatusReader, now func() time.Time, timeout time.Duration) *Store {
 	if timeout <= 0 {
 		timeout = DefaultStatementTimeout
 	}
-	return &Store{pool: pool, status: status, timeout: timeout}
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{pool: pool, status: status, now: now, timeout: timeout}
 }
+
+// Now is the store's clock: where a range that ends now ends.
+func (s *Store) Now() time.Time { return s.now() }
 
 // read runs fn in a read-only transaction whose statements the database
 // stops after the store's timeout. Nothing is written, so it always ends

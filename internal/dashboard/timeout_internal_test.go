@@ -13,7 +13,7 @@ import (
 // that outlasts it is stopped by the database.
 func TestReadsRunUnderTheStatementTimeout(t *testing.T) {
 	pool := dbtest.New(t)
-	s := NewStore(pool, nil, 50*time.Millisecond)
+	s := NewStore(pool, nil, nil, 50*time.Millisecond)
 	var setting string
 	err := s.read(t.Context(), func(tx pgx.Tx) error {
 		return tx.QueryRow(t.Context(), `SELECT current_setting('statement_timeout')`).Scan(&setting)

@@ -177,7 +177,7 @@ func (s *Server) supportDashboard(w http.ResponseWriter, r *http.Request) {
 // is 400 with its message on the page, and nothing is listed.
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, v dashView) {
 	ctx := r.Context()
-	d := parseDashRequest(r.URL.Query(), s.cfg.Location, s.deps.Now())
+	d := parseDashRequest(r.URL.Query(), s.cfg.Location, s.deps.Dashboard.Now())
 	p := s.page(r, "dash.title", v.camera.Name)
 	view := s.dashModel(r, v, d)
 	if len(d.errs) > 0 {

@@ -31,7 +31,7 @@ func (s *Server) ownerDashboardCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	v := dashView{tenantID: c.TenantID, camera: c, base: views.CameraURL(c.ID)}
 	ctx := r.Context()
-	d := parseDashRequest(r.URL.Query(), s.cfg.Location, s.deps.Now())
+	d := parseDashRequest(r.URL.Query(), s.cfg.Location, s.deps.Dashboard.Now())
 	p := s.page(r, "dash.title", c.Name)
 	if len(d.errs) > 0 {
 		s.render(w, r, http.StatusBadRequest, views.Dashboard(p, s.dashRefused(r, s.dashModel(r, v, d), d.errs)))
@@ -40,7 +40,7 @@ func (s *Server) ownerDashboardCSV(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(ctx)
 	var out *csvx.Writer
 	start := func() {
-		name := fmt.Sprintf("poslink-%s-%s.csv", c.DeviceID, s.deps.Now().In(s.cfg.Location).Format("20060102"))
+		name := fmt.Sprintf("poslink-%s-%s.csv", c.DeviceID, s.deps.Dashboard.Now().In(s.cfg.Location).Format("20060102"))
 		h := w.Header()
 		h.Set("Content-Type", "text/csv; charset=utf-8")
 		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
