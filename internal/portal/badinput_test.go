@@ -185,6 +185,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 	allSeen := func(conn string) func(int) url.Values {
 		return func(int) url.Values { return url.Values{"binding": fx.e.seenAll(fx.t, fx.conn(conn))} }
 	}
+	dashFields := []badField{choice("kind"), search("q"), choice("date"), choice("range"), choice("at"), choice("cursor")}
 	// A reason is text: required, bounded, no direction controls.
 	reason := field("reason", refused, refused, refused, done)
 	return []badRoute{
@@ -199,6 +200,11 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/", who: "owner"},
 		{method: "GET", pattern: "/cameras", who: "owner"},
 		{method: "GET", pattern: "/cameras/{cameraID}", who: "owner"},
+		// The dashboard: a search finds nothing or is refused; the kind,
+		// the day, the range and the links' time and cursor are refused
+		// unless right. The export reads no cursor.
+		{method: "GET", pattern: "/cameras/{cameraID}/dashboard", who: "owner", query: vals("range", "24h"), fields: dashFields},
+		{method: "GET", pattern: "/cameras/{cameraID}/dashboard.csv", who: "owner", query: vals("range", "24h"), fields: dashFields[:5]},
 		{method: "GET", pattern: "/ubiregi", who: "owner"},
 		{method: "POST", pattern: "/ubiregi/connect", who: "owner"},
 		{method: "GET", pattern: "/ubiregi/callback", who: "owner", query: vals("state", "s", "code", "c"),
@@ -269,6 +275,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 			return url.Values{"device_id": {fmt.Sprintf("cam-bad-%d", n)}, "name": {"新カメラ"}, "model": {"CC-2L_SF"}}
 		}, fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},
 		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}", who: "staff"},
+		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}/dashboard", who: "staff", query: vals("range", "24h"), fields: dashFields},
 		{method: "POST", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}", who: "staff",
 			form:   vals("device_id", "cam-backyard", "name", "バックヤードカメラ", "model", "CC-2L_SF"),
 			fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},
