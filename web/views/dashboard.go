@@ -35,8 +35,8 @@ type DashboardView struct {
 type DashLink struct {
 	Label, URL string
 	// Value is the parameter's value the link sets.
-	Value      string
-	Current    bool
+	Value   string
+	Current bool
 }
 
 // DashMark is a mark of the timeline: X and Width in thousandths of the
