@@ -179,6 +179,8 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, v dashVie
 	ctx := r.Context()
 	d := parseDashRequest(r.URL.Query(), s.cfg.Location, s.deps.Dashboard.Now())
 	p := s.page(r, "dash.title", v.camera.Name)
+	// The list's nine columns beside the picture want a wider page.
+	p.BodyClass = "dash-page"
 	view := s.dashModel(r, v, d)
 	if len(d.errs) > 0 {
 		s.render(w, r, http.StatusBadRequest, views.Dashboard(p, s.dashRefused(r, view, d.errs)))
