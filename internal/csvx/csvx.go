@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -30,9 +31,16 @@ func NewWriter(w io.Writer) *Writer {
 }
 
 // Write writes a record with every cell made safe for spreadsheets.
-func (w *Writer) Write(record []string) {
+func (w *Writer) Write(record []string) { w.WriteNumbers(record) }
+
+// WriteNumbers writes a record whose cells at the numbers' indexes are
+// integers the program made (amounts, which may be negative): those stay
+// numbers when they are plain integers; every other cell is made safe.
+func (w *Writer) WriteNumbers(record []string, numbers ...int) {
 	for i, v := range record {
-		record[i] = SpreadsheetSafe(v)
+		if !slices.Contains(numbers, i) || !isInteger(v) {
+			record[i] = SpreadsheetSafe(v)
+		}
 	}
 	_ = w.csv.Write(record)
 }
@@ -52,10 +60,8 @@ func (w *Writer) Flush() error {
 // SpreadsheetSafe keeps a cell from being read as a formula by a
 // spreadsheet program: text starting with = + - @, a tab or a carriage
 // return is prefixed with an apostrophe, which shows the text as it is.
-// A plain integer (an amount, which may be negative) is a number, never a
-// formula, and stays as it is.
 func SpreadsheetSafe(v string) string {
-	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) || isInteger(v) {
+	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 		return v
 	}
 	return "'" + v

@@ -62,7 +62,7 @@ func (s *Server) ownerDashboardCSV(w http.ResponseWriter, r *http.Request) {
 			start()
 		}
 		for _, t := range batch {
-			out.Write(dashCSVRecord(lang, t))
+			out.WriteNumbers(dashCSVRecord(lang, t), dashCSVAmounts...)
 		}
 		return out.Flush()
 	})
@@ -90,6 +90,10 @@ func (s *Server) ownerDashboardCSV(w http.ResponseWriter, r *http.Request) {
 		_ = out.Flush()
 	}
 }
+
+// dashCSVAmounts are the indexes of the amounts' columns, which stay
+// numbers (a negative amount included) in a spreadsheet.
+var dashCSVAmounts = []int{2, 3, 4}
 
 func dashCSVRecord(lang i18n.Lang, t dashboard.Transaction) []string {
 	return []string{t.SoldAt.Format(time.RFC3339), i18n.T(lang, "dash.kind."+string(t.Kind)),
