@@ -18,6 +18,7 @@ import (
 	"github.com/poslink/poslink/internal/auth"
 	"github.com/poslink/poslink/internal/camera"
 	"github.com/poslink/poslink/internal/config"
+	"github.com/poslink/poslink/internal/dashboard"
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
@@ -44,6 +45,8 @@ type Services struct {
 	// PollStatus reads how the polling of each connection stands, for the
 	// link pages.
 	PollStatus *poller.StatusReader
+	// Dashboard reads the cameras' transactions for their dashboards.
+	Dashboard *dashboard.Store
 	// Poller fetches the connections' transactions; nil when this build
 	// has no provider feeds.
 	Poller *poller.Poller
@@ -115,6 +118,7 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	s.Camera = camera.New(camera.Config{BaseURL: cfg.CameraURL, APIKey: cfg.CameraAPIKey.Reveal(),
 		HTTPClient: httpClient, Now: providerNow})
 	s.PollStatus = poller.NewStatusReader(pool, cfg.TimeZone, now)
+	s.Dashboard = dashboard.NewStore(pool, s.PollStatus, now, 0)
 	s.Metrics = prometheus.NewRegistry()
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := poller.NewMetrics(s.Metrics)

@@ -1,24 +1,17 @@
 package portal
 
 import (
-	"bufio"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/auditview"
+	"github.com/poslink/poslink/internal/csvx"
 	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/i18n"
 )
-
-// utf8BOM starts the CSV, so that spreadsheet programs read it as UTF-8
-// (Excel in Japan takes a CSV without it as Shift_JIS).
-const utf8BOM = "\uFEFF"
 
 // auditCSV exports the entries the page's filter selects, newest first, at
 // most audit.MaxExport, as CSV in UTF-8 with a BOM, its header in the
@@ -77,8 +70,7 @@ type auditCSVWriter struct {
 	staff bool
 	lang  i18n.Lang
 	loc   *time.Location
-	buf   *bufio.Writer
-	csv   *csv.Writer
+	csv   *csvx.Writer
 }
 
 // startAuditCSV sends the headers, the BOM and the header row.
@@ -93,10 +85,7 @@ func (s *Server) startAuditCSV(w http.ResponseWriter, rd auditReader, lang i18n.
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	buf := bufio.NewWriter(w)
-	out := &auditCSVWriter{staff: rd.staff(), lang: lang, loc: s.cfg.Location, buf: buf, csv: csv.NewWriter(buf)}
-	out.csv.UseCRLF = true
-	_, _ = io.WriteString(buf, utf8BOM)
+	out := &auditCSVWriter{staff: rd.staff(), lang: lang, loc: s.cfg.Location, csv: csvx.NewWriter(w)}
 	var header []string
 	for _, key := range out.columns() {
 		header = append(header, i18n.T(lang, key))
@@ -129,21 +118,12 @@ func (c *auditCSVWriter) line(l auditview.Line) {
 	c.write([]string{strconv.FormatInt(l.ID, 10), at, l.Actor, l.Address, tenantID, l.Tenant, action, l.Action, l.Text, l.Reason})
 }
 
-// write writes a record with every cell made safe for spreadsheets; an
+// write writes a record (csvx makes its cells safe for spreadsheets); an
 // error of the connection shows at flush.
-func (c *auditCSVWriter) write(record []string) {
-	for i, v := range record {
-		record[i] = spreadsheetSafe(v)
-	}
-	_ = c.csv.Write(record)
-}
+func (c *auditCSVWriter) write(record []string) { c.csv.Write(record) }
 
 func (c *auditCSVWriter) flush() error {
-	c.csv.Flush()
-	if err := c.csv.Error(); err != nil {
-		return fmt.Errorf("write audit export: %w", err)
-	}
-	if err := c.buf.Flush(); err != nil {
+	if err := c.csv.Flush(); err != nil {
 		return fmt.Errorf("write audit export: %w", err)
 	}
 	return nil
@@ -152,14 +132,3 @@ func (c *auditCSVWriter) flush() error {
 // flushQuietly ends an export whose client may have gone: nothing is left
 // to tell it.
 func (c *auditCSVWriter) flushQuietly() { _ = c.flush() }
-
-// spreadsheetSafe keeps a cell from being read as a formula by a
-// spreadsheet program: text a tenant or an owner typed (a name, a reason)
-// starting with = + - @, a tab or a carriage return is prefixed with an
-// apostrophe, which shows the text as it is.
-func spreadsheetSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}

@@ -193,6 +193,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 	allSeen := func(conn string) func(int) url.Values {
 		return func(int) url.Values { return url.Values{"binding": fx.e.seenAll(fx.t, fx.conn(conn))} }
 	}
+	dashFields := []badField{choice("kind"), search("q"), choice("date"), choice("range"), choice("at"), choice("cursor")}
 	// A reason is text: required, bounded, no direction controls.
 	reason := field("reason", refused, refused, refused, done)
 	return []badRoute{
@@ -209,6 +210,11 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/cameras/{cameraID}", who: "owner"},
 		{method: "GET", pattern: "/cameras/{cameraID}/events", who: "owner", stream: true, query: vals("after", "0"),
 			fields: []badField{field("after", done, refused, refused, refused)}},
+		// The dashboard: a search finds nothing or is refused; the kind,
+		// the day, the range and the links' time and cursor are refused
+		// unless right. The export reads no cursor.
+		{method: "GET", pattern: "/cameras/{cameraID}/dashboard", who: "owner", query: vals("range", "24h"), fields: dashFields},
+		{method: "GET", pattern: "/cameras/{cameraID}/dashboard.csv", who: "owner", query: vals("range", "24h"), fields: dashFields[:5]},
 		{method: "GET", pattern: "/ubiregi", who: "owner"},
 		{method: "POST", pattern: "/ubiregi/connect", who: "owner"},
 		{method: "GET", pattern: "/ubiregi/callback", who: "owner", query: vals("state", "s", "code", "c"),
@@ -291,6 +297,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 			return url.Values{"device_id": {fmt.Sprintf("cam-bad-%d", n)}, "name": {"新カメラ"}, "model": {"CC-2L_SF"}}
 		}, fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},
 		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}", who: "staff"},
+		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}/dashboard", who: "staff", query: vals("range", "24h"), fields: dashFields},
 		{method: "POST", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}", who: "staff",
 			form:   vals("device_id", "cam-backyard", "name", "バックヤードカメラ", "model", "CC-2L_SF"),
 			fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poslink/poslink/internal/dashboard/dashtest"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/sim/sandbox"
@@ -49,6 +50,14 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 	if _, err := e.pool.Exec(ctx, `UPDATE terminal_bindings SET terminal_name = '旧レジ名', store_name = '旧店名'
 		WHERE connection_id = $1`, sm.ID); err != nil {
 		t.Fatal(err)
+	}
+	// Sales on the camera's dashboard, one of them changed since.
+	for i, kind := range []string{"payment", "cancel", "payment"} {
+		id := dashtest.Insert(t, e.pool, tn.ID, sm.ID, dashtest.Txn{CameraID: cam.ID, SoldAt: testNow.Add(-time.Duration(i+1) * time.Hour),
+			Kind: kind, Total: 1000, Deposit: 1000, ReceiptNo: "R" + itoa(int64(i)), TerminalKey: "1:1", TerminalName: "レジ1"})
+		if i == 2 {
+			dashtest.Revise(t, e.pool, id, false, "modify", 900)
+		}
 	}
 	// A Smaregi link whose secret was reissued at Smaregi.
 	other, err := e.sims.Smaregi.CreateContract(smaregisim.ContractSpec{ID: "skpure02", RateLimit: -1})
@@ -95,7 +104,8 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 		"/audit?before=" + itoa(lastAudit), "/tokens", "/tokens/" + itoa(tokenID+1) + "/revoke",
 		"/api/v1/cameras", "/api/v1/openapi.json"}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
-		ownerPages = append(ownerPages, "/cameras/"+itoa(c))
+		ownerPages = append(ownerPages, "/cameras/"+itoa(c), "/cameras/"+itoa(c)+"/dashboard",
+			"/cameras/"+itoa(c)+"/dashboard?kind=modify&range=72h&q=R", "/cameras/"+itoa(c)+"/dashboard.csv?range=72h")
 	}
 	for _, c := range []int64{sm.ID, refused.ID, legacy.ID} {
 		ownerPages = append(ownerPages, connPath(c, ""), connPath(c, "edit"), connPath(c, "delete"),
@@ -110,7 +120,7 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 		"/support/audit?tenant_name=" + url.QueryEscape("読む") + "&actor=owner&action=link.&from=2026-01-01&to=2026-12-31",
 		"/support/audit.csv", "/support/audit.csv?tenant=" + itoa(tn.ID) + "&action=link.bind"}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
-		staffPages = append(staffPages, cameraPath(tn.ID, c))
+		staffPages = append(staffPages, cameraPath(tn.ID, c), cameraPath(tn.ID, c)+"/dashboard")
 	}
 
 	before := pureSnapshot(t, e)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/poslink/poslink/internal/apitoken"
 	"github.com/poslink/poslink/internal/auth"
+	"github.com/poslink/poslink/internal/dashboard"
 	"github.com/poslink/poslink/internal/db"
 	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/link"
@@ -63,7 +64,9 @@ type Deps struct {
 	PollStatus *poller.StatusReader
 	// Tokens are the viewer API's bearer tokens.
 	Tokens *apitoken.Store
-	Logger *slog.Logger
+	// Dashboard reads the cameras' transactions for their dashboards.
+	Dashboard *dashboard.Store
+	Logger    *slog.Logger
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error
@@ -158,6 +161,8 @@ func (s *Server) routes() chi.Router {
 				r.Get("/cameras", s.cameraList)
 				r.Get("/cameras/{cameraID}", s.cameraDetail)
 				r.Get("/cameras/{cameraID}/events", s.cameraEvents)
+				r.Get("/cameras/{cameraID}/dashboard", s.ownerDashboard)
+				r.Get("/cameras/{cameraID}/dashboard.csv", s.ownerDashboardCSV)
 				r.Get("/links", s.linksOverview)
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)

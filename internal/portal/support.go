@@ -34,6 +34,7 @@ func (s *Server) supportRoutes(r chi.Router) {
 		r.Post("/users/{userID}/password", s.supportOwnerPassword)
 		r.Post("/cameras", s.supportCameraCreate)
 		r.Get("/cameras/{cameraID}", s.supportCameraPage)
+		r.Get("/cameras/{cameraID}/dashboard", s.supportDashboard)
 		r.Post("/cameras/{cameraID}", s.supportCameraUpdate)
 		r.Post("/cameras/{cameraID}/pos", s.supportCameraPOS)
 		s.supportLinkRoutes(r)

@@ -1,0 +1,83 @@
+package portal_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/poslink/poslink/internal/browsertest"
+)
+
+// The owner reaches the dashboard from カメラ一覧 in Chromium, narrows the
+// list to キャンセル, searches by staff, picks the 6H range, and opens the
+// 修正 row's changes (before → after) without any script.
+func TestBrowserDashboard(t *testing.T) {
+	fx := newDashFixture(t)
+	base := fx.e.srv.URL
+	b := browsertest.New(t)
+	auditBrowserLogin(t, b, base, ownerEmail, ownerPW)
+	if _, err := browsertest.Navigate(b, base+"/cameras"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := browsertest.Submit(b, `a[href="`+fx.path("")+`"]`); err != nil {
+		t.Fatal(err)
+	}
+	list := func() string {
+		t.Helper()
+		s, err := browsertest.Text(b, "table.dash-list tbody")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	all := list()
+	for _, want := range []string{"R-0001", "R-0002", "R-0003", "¥1,200", "レジ1", "2026/11/23 11:00:00 +09:00"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the list lacks %q:\n%s", want, all)
+		}
+	}
+	browsertest.Screenshot(t, b, "dashboard")
+
+	if _, err := browsertest.Submit(b, `nav.dash-kinds a[href*="kind=cancel"]`); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); !strings.Contains(got, "R-0002") || strings.Contains(got, "R-0001") || strings.Contains(got, "R-0003") {
+		t.Errorf("キャンセル shows:\n%s", got)
+	}
+	// すべて again, then the search box.
+	if _, err := browsertest.Submit(b, `nav.dash-kinds a.btn:first-child`); err != nil {
+		t.Fatal(err)
+	}
+	must(t, browsertest.Fill(b, "#f-q", "佐藤"))
+	if _, err := browsertest.Submit(b, "form.dash-filter button[type=submit]"); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); !strings.Contains(got, "R-0001") || strings.Contains(got, "R-0002") {
+		t.Errorf("the search for 佐藤 shows:\n%s", got)
+	}
+	browsertest.Screenshot(t, b, "dashboard-search")
+
+	// A range: 1H leaves only the sale of an hour ago.
+	if _, err := browsertest.Navigate(b, base+fx.path("")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := browsertest.Submit(b, `nav.dash-ranges a[href*="range=1h"]`); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); !strings.Contains(got, "R-0001") || strings.Contains(got, "R-0002") {
+		t.Errorf("1H shows:\n%s", got)
+	}
+	if _, err := browsertest.Submit(b, `nav.dash-ranges a[href*="range=6h"]`); err != nil {
+		t.Fatal(err)
+	}
+	// The 修正 row's changes are closed, then open on a click.
+	row := "#txn-" + itoa(fx.fixed)
+	if got, _ := browsertest.Text(b, row); strings.Contains(got, "¥1,200 → ¥1,000") {
+		t.Errorf("the changes show before the row is opened:\n%s", got)
+	}
+	must(t, browsertest.Click(b, row+" details summary"))
+	got, err := browsertest.Text(b, row+" details")
+	if err != nil || !strings.Contains(got, "第1版 → 第2版") || !strings.Contains(got, "合計 ¥1,200 → ¥1,000") {
+		t.Errorf("the opened 修正 row shows %q (%v)", got, err)
+	}
+	browsertest.Screenshot(t, b, "dashboard-revisions")
+}

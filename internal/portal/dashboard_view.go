@@ -1,0 +1,194 @@
+package portal
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/poslink/poslink/internal/dashboard"
+	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/web/views"
+)
+
+// dashModel is the page's frame: the filters and ranges, whatever the
+// list holds.
+func (s *Server) dashModel(r *http.Request, v dashView, d dashRequest) views.DashboardView {
+	lang := langOf(r.Context())
+	path := views.DashboardURL(v.base)
+	view := views.DashboardView{Camera: s.cameraRow(v.camera), Staff: v.staff, Path: path, Filter: views.Form{Values: d.values},
+		Back: "/cameras"}
+	if v.staff {
+		view.Back = views.SupportCameraURL(v.tenantID, v.camera.ID)
+	}
+	view.Kinds = append(view.Kinds, views.DashLink{Label: i18n.T(lang, "dash.kind.all"),
+		URL: d.url(path, []string{dashKind}), Current: d.values[dashKind] == ""})
+	for _, k := range dashboard.Kinds {
+		view.Kinds = append(view.Kinds, views.DashLink{Label: i18n.T(lang, "dash.kind."+string(k)),
+			URL: d.url(path, nil, dashKind, string(k)), Current: d.values[dashKind] == string(k)})
+	}
+	for _, rg := range dashRanges {
+		view.Ranges = append(view.Ranges, views.DashLink{Label: i18n.T(lang, "dash.range."+rg.name), Value: rg.name,
+			URL: d.url(path, nil, dashRange, rg.name), Current: d.rangeName == rg.name})
+	}
+	if !v.staff {
+		view.CSV = d.url(path+".csv", nil)
+	}
+	return view
+}
+
+// fillDashModel puts what was read into the page.
+func (s *Server) fillDashModel(r *http.Request, view *views.DashboardView, v dashView, d dashRequest,
+	page dashboard.Page, marks []dashboard.Mark, cov dashboard.Coverage) {
+	lang := langOf(r.Context())
+	loc := s.cfg.Location
+	path := views.DashboardURL(v.base)
+	view.RangeText = i18n.T(lang, "dash.range_text", dashTime(lang, d.from.In(loc)), dashTime(lang, d.to.In(loc)))
+	view.AxisFrom, view.AxisTo = dashTime(lang, d.from.In(loc)), dashTime(lang, d.to.In(loc))
+	span := d.to.Sub(d.from)
+	lanes := map[dashboard.Kind]int{dashboard.Payment: 0, dashboard.Cancel: 1, dashboard.Modify: 2, dashboard.Delete: 3}
+	for _, m := range marks {
+		x := int(1000 * m.Start.Sub(d.from) / span)
+		wd := max(int(1000*m.End.Sub(m.Start)/span), 2)
+		view.Timeline = append(view.Timeline, views.DashMark{X: x, Width: wd, Row: lanes[m.Kind], Kind: string(m.Kind),
+			Title: i18n.T(lang, "dash.mark", dashTime(lang, m.At.In(loc)), i18n.T(lang, "dash.kind."+string(m.Kind)), m.Count),
+			URL:   d.url(path, nil, dashAt, m.End.In(loc).Format(time.RFC3339))})
+	}
+	for _, t := range page.Items {
+		view.Rows = append(view.Rows, dashRow(lang, v.base, t))
+	}
+	if len(page.Items) > 0 {
+		first := page.Items[0]
+		view.Picture = &views.DashPicture{URL: views.DashStillURL(v.base, first.ID),
+			Alt:     i18n.T(lang, "dash.still_alt", dashRegisterTime(lang, first.SoldAt)),
+			Caption: i18n.T(lang, "dash.picture_caption", dashRegisterTime(lang, first.SoldAt))}
+	}
+	at := d.values[dashAt]
+	keep := func(cursor string) string {
+		if cursor == "" {
+			return ""
+		}
+		return d.url(path, nil, dashAt, at, dashCursor, cursor)
+	}
+	view.Older, view.Newer = keep(page.Next), keep(page.Prev)
+	if page.Prev != "" || at != "" {
+		view.Newest = d.url(path, nil)
+	}
+	view.States = dashStates(lang, v, d, page, cov)
+}
+
+// dashStates are the situations the page explains in words.
+func dashStates(lang i18n.Lang, v dashView, d dashRequest, page dashboard.Page, cov dashboard.Coverage) []views.DashState {
+	var out []views.DashState
+	for _, l := range cov.Attention {
+		st := views.DashState{Kind: "error", Text: i18n.T(lang, "dash.state.link", i18n.T(lang, l.State.Key())),
+			LinkText: i18n.T(lang, "dash.state.link_fix")}
+		switch {
+		case v.staff:
+			st.LinkURL = views.SupportLinksURL(v.tenantID)
+		case l.Provider == "ubiregi":
+			st.LinkURL = views.UbiregiAccountURL(l.ConnectionID)
+		default:
+			st.LinkURL = views.SmaregiLinkURL(l.ConnectionID)
+		}
+		out = append(out, st)
+	}
+	if !cov.BoundInRange {
+		st := views.DashState{Kind: "info", Text: i18n.T(lang, "dash.state.unbound")}
+		if !v.staff {
+			st.LinkText, st.LinkURL = i18n.T(lang, "dash.state.unbound_fix"), "/links"
+		}
+		out = append(out, st)
+	}
+	if len(page.Items) == 0 {
+		key := "dash.state.empty"
+		if d.kind != "" || d.values[dashQ] != "" {
+			key = "dash.state.empty_filtered"
+		}
+		out = append(out, views.DashState{Kind: "info", Text: i18n.T(lang, key)})
+	}
+	return out
+}
+
+func dashRow(lang i18n.Lang, base string, t dashboard.Transaction) views.DashRow {
+	row := views.DashRow{ID: t.ID, Time: dashRegisterTime(lang, t.SoldAt), Kind: string(t.Kind),
+		KindLabel: i18n.T(lang, "dash.kind."+string(t.Kind)),
+		Total:     yen(t.Total), Deposit: yen(t.Deposit), Change: yen(t.Change),
+		ReceiptNo: t.ReceiptNo, Terminal: t.TerminalName, Staff: t.Staff,
+		StillURL: views.DashStillURL(base, t.ID), StillAlt: i18n.T(lang, "dash.still_alt", dashRegisterTime(lang, t.SoldAt))}
+	if row.Terminal == "" {
+		row.Terminal = t.TerminalKey
+	}
+	row.HasChanges = t.Kind == dashboard.Modify || t.Kind == dashboard.Delete || len(t.Revisions) > 0
+	if row.HasChanges && len(t.Revisions) == 0 {
+		row.NoRevisions = i18n.T(lang, "dash.rev.none")
+	}
+	for _, rv := range t.Revisions {
+		title := i18n.T(lang, "dash.rev.title", rv.Number, rv.Number+1)
+		if rv.Vanished {
+			title = i18n.T(lang, "dash.rev.vanished", rv.Number)
+		}
+		dr := views.DashRevision{Title: title}
+		for _, f := range rv.Changed {
+			dr.Changes = append(dr.Changes, views.DashChange{Field: i18n.T(lang, "dash.field."+f),
+				Before: dashField(lang, rv.Before, f), After: dashField(lang, rv.After, f)})
+		}
+		row.Revisions = append(row.Revisions, dr)
+	}
+	return row
+}
+
+// dashField is a version's field as the list shows it.
+func dashField(lang i18n.Lang, v dashboard.Version, f string) string {
+	switch f {
+	case dashboard.FieldSoldAt:
+		return dashRegisterTime(lang, v.SoldAt)
+	case dashboard.FieldKind:
+		return i18n.T(lang, "dash.kind."+string(v.Kind))
+	case dashboard.FieldTotal:
+		return yen(v.Total)
+	case dashboard.FieldDeposit:
+		return yen(v.Deposit)
+	case dashboard.FieldChange:
+		return yen(v.Change)
+	case dashboard.FieldReceiptNo:
+		return v.ReceiptNo
+	case dashboard.FieldTerminal:
+		return v.TerminalKey
+	case dashboard.FieldStaff:
+		return v.Staff
+	case dashboard.FieldPaymentMethod:
+		return v.PaymentMethod
+	}
+	return ""
+}
+
+// dashRegisterTime is a sale's time as its register showed it, with the
+// register's zone (+09:00).
+func dashRegisterTime(lang i18n.Lang, t time.Time) string {
+	if lang == i18n.EN {
+		return t.Format("2006-01-02 15:04:05 -07:00")
+	}
+	return t.Format("2006/01/02 15:04:05 -07:00")
+}
+
+// dashTime is an instant of the timeline in the operator's zone.
+func dashTime(lang i18n.Lang, t time.Time) string {
+	if lang == i18n.EN {
+		return t.Format("2006-01-02 15:04")
+	}
+	return t.Format("2006/01/02 15:04")
+}
+
+// yen writes an amount with thousands separators: ¥1,200, -¥500.
+func yen(n int64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return fmt.Sprintf("%s¥%s", sign, s)
+}

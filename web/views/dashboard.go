@@ -1,0 +1,96 @@
+package views
+
+// DashboardView is a camera's dashboard: the picture and the timeline on
+// the left, the list of its transactions on the right.
+type DashboardView struct {
+	Camera CameraRow
+	// Staff reads it from the support console (read only).
+	Staff bool
+	// Back is the page the dashboard is reached from.
+	Back string
+	// Path is the dashboard's path, which the filter form is sent to.
+	Path string
+	// Filter is the filter's parameters as typed and the messages of the
+	// refused ones; Refused: nothing is listed.
+	Filter  Form
+	Refused bool
+	// Kinds are the kind filter's links, Ranges the timeline's.
+	Kinds  []DashLink
+	Ranges []DashLink
+	// RangeText says which range the timeline and list show.
+	RangeText string
+	// Timeline is the strip of marks; AxisFrom and AxisTo its ends.
+	Timeline         []DashMark
+	AxisFrom, AxisTo string
+	Picture          *DashPicture
+	Rows             []DashRow
+	// Newer and Older page the list; Newest goes back to its start.
+	Newer, Older, Newest string
+	// States are the situations the page explains in words.
+	States []DashState
+	CSV    string
+}
+
+// DashLink is a link of the filters; Current marks the one in use.
+type DashLink struct {
+	Label, URL string
+	// Value is the parameter's value the link sets.
+	Value   string
+	Current bool
+}
+
+// DashMark is a mark of the timeline: X and Width in thousandths of the
+// strip, Row the kind's lane (0–3).
+type DashMark struct {
+	X, Width, Row int
+	Kind          string
+	Title, URL    string
+}
+
+// DashPicture is the camera's frame at a transaction's second.
+type DashPicture struct {
+	URL, Alt, Caption string
+}
+
+// DashRow is a transaction in the list.
+type DashRow struct {
+	ID                     int64
+	Time                   string
+	Kind, KindLabel        string
+	Total, Deposit, Change string
+	ReceiptNo, Terminal    string
+	Staff                  string
+	StillURL, StillAlt     string
+	// Revisions are shown for 修正 and 削除 rows (and any that changed).
+	Revisions   []DashRevision
+	HasChanges  bool
+	NoRevisions string
+}
+
+// DashRevision is one change of a transaction, before → after.
+type DashRevision struct {
+	Title   string
+	Changes []DashChange
+}
+
+// DashChange is one field's change.
+type DashChange struct {
+	Field, Before, After string
+}
+
+// DashState is a situation in words, with a link to act on it.
+type DashState struct {
+	// Kind is "info" or "error".
+	Kind, Text string
+	LinkText   string
+	LinkURL    string
+}
+
+// DashStillURL is the frame of a transaction, served by the portal.
+func DashStillURL(base string, txnID int64) string {
+	return base + "/transactions/" + itoa(txnID) + "/still"
+}
+
+// DashboardURL is a camera's dashboard under base (CameraURL or
+// SupportCameraURL).
+func DashboardURL(base string) string { return base + "/dashboard" }
