@@ -102,6 +102,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 // its routes.
 func (a *App) Portal() *portal.Server { return a.portal }
 
+// RunLive listens for new transactions until ctx ends, as Serve does:
+// for tests that serve Handler themselves and want the live streams fed.
+func (a *App) RunLive(ctx context.Context) { a.live.Run(ctx) }
+
 // ready reports whether this instance should get traffic.
 func (a *App) ready(ctx context.Context) error {
 	if a.shuttingDown.Load() {

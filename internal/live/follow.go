@@ -68,11 +68,22 @@ type Follower struct {
 func Follow(ctx context.Context, pool *pgxpool.Pool, tenantID, cameraID, after int64) (*Follower, error) {
 	f := &Follower{pool: pool, tenant: tenantID, camera: cameraID, now: time.Now, low: after, sent: map[int64]time.Time{}}
 	if after < 0 {
-		if err := pool.QueryRow(ctx, latestSQL).Scan(&f.low); err != nil {
-			return nil, fmt.Errorf("read the newest transaction: %w", err)
+		var err error
+		if f.low, err = Latest(ctx, pool); err != nil {
+			return nil, err
 		}
 	}
 	return f, nil
+}
+
+// Latest is the newest transaction ID stored: where the stream of a page
+// read now begins, so that whatever commits after the read comes on it.
+func Latest(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+	var id int64
+	if err := pool.QueryRow(ctx, latestSQL).Scan(&id); err != nil {
+		return 0, fmt.Errorf("read the newest transaction: %w", err)
+	}
+	return id, nil
 }
 
 // Start is where the follower began: the ID a stream resumes after when

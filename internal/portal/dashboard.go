@@ -55,6 +55,20 @@ type dashRequest struct {
 	kind             dashboard.Kind
 }
 
+// live says whether the page lists the newest transactions with nothing
+// filtered, so that new ones belong at its top as they arrive.
+func (d dashRequest) live() bool {
+	if len(d.errs) > 0 {
+		return false
+	}
+	for _, p := range []string{dashKind, dashQ, dashDate, dashAt, dashCursor} {
+		if d.values[p] != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // parseDashRequest reads the parameters; days are in loc, "now" is now.
 func parseDashRequest(q url.Values, loc *time.Location, now time.Time) dashRequest {
 	d := dashRequest{values: map[string]string{}, errs: map[string]string{}}

@@ -3,6 +3,7 @@ package portal_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/poslink/poslink/internal/browsertest"
 )
@@ -80,4 +81,28 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("the opened 修正 row shows %q (%v)", got, err)
 	}
 	browsertest.Screenshot(t, b, "dashboard-revisions")
+}
+
+// In Chromium, a transaction stored while the owner looks at the
+// dashboard appears at the top of the list without a reload, written as
+// the server writes its rows (live.js, fed by the camera's server-sent
+// events).
+func TestBrowserDashboardLiveArrival(t *testing.T) {
+	fx := newDashFixture(t)
+	b := browsertest.New(t)
+	auditBrowserLogin(t, b, fx.e.srv.URL, ownerEmail, ownerPW)
+	if _, err := browsertest.Navigate(b, fx.e.srv.URL+fx.path("")); err != nil {
+		t.Fatal(err)
+	}
+	id := fx.txn(t, testNow.Add(-time.Minute), "cancel", "R-LIVE", "高橋", 4321)
+	got, err := browsertest.Text(b, "table.dash-list tbody tr:first-child#txn-"+itoa(id))
+	if err != nil {
+		t.Fatalf("the new transaction did not arrive at the top: %v", err)
+	}
+	for _, want := range []string{"R-LIVE", "キャンセル", "¥4,321", "¥5,321", "高橋", "レジ1", "+09:00"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the arrived row lacks %q: %q", want, got)
+		}
+	}
+	browsertest.Screenshot(t, b, "dashboard-live")
 }

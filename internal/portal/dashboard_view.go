@@ -8,6 +8,7 @@ import (
 
 	"github.com/poslink/poslink/internal/dashboard"
 	"github.com/poslink/poslink/internal/i18n"
+	"github.com/poslink/poslink/internal/live"
 	"github.com/poslink/poslink/web/views"
 )
 
@@ -33,6 +34,11 @@ func (s *Server) dashModel(r *http.Request, v dashView, d dashRequest) views.Das
 	}
 	if !v.staff {
 		view.CSV = d.url(path+".csv", nil)
+		// The stream begins after the newest transaction stored as the page
+		// is read: a row committed meanwhile comes on it, none listed twice.
+		if latest, err := live.Latest(r.Context(), s.deps.Pool); d.live() && err == nil {
+			view.LiveSrc, view.StillBase = views.CameraEventsURL(v.camera.ID)+"?after="+strconv.FormatInt(latest, 10), v.base
+		}
 	}
 	return view
 }

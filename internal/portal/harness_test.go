@@ -122,6 +122,11 @@ func newEnv(t *testing.T, configure ...func(*config.Config)) *env {
 	srv.Config.Handler = a.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
+	// The live streams' listener, as Serve runs it.
+	liveCtx, stopLive := context.WithCancel(context.Background())
+	liveDone := make(chan struct{})
+	go func() { defer close(liveDone); a.RunLive(liveCtx) }()
+	t.Cleanup(func() { stopLive(); <-liveDone })
 	return &env{portal: a.Portal(), pool: pool, store: a.Tenancy, links: a.Links, ubiregi: a.Ubiregi, smaregi: a.Smaregi, sims: sims,
 		simClock: simClock, srv: srv, actor: audit.Actor{Label: "test"}}
 }

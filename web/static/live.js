@@ -1,12 +1,15 @@
 // live.js: new transactions appear in the dashboard's list without a
 // reload. The contract with the page (web/views, the dashboard):
-//   - the list's <tbody> carries data-live-src="/cameras/{id}/events",
-//     only where new rows belong at its top (the newest page, unfiltered);
+//   - the list's <tbody> carries data-live-src="/cameras/{id}/events
+//     ?after={newest transaction ID when the page was read}", only where
+//     new rows belong at its top (the newest page, unfiltered);
 //   - each row is <tr data-txn-id="{transaction ID}">; a row shown for
 //     "no transactions" carries data-empty and goes when one arrives;
 //   - a new row gets the cells 日時, 種別, 合計, 預り, 釣銭, レシートNo, レジ,
-//     担当 in that order (class "num" on amounts), and the classes
-//     live-new and kind-{kind}.
+//     担当 and the thumbnail in that order (class "num" on amounts), and
+//     the classes live-new and kind-{kind}; the thumbnail is
+//     {data-still-base}/transactions/{id}/still, its alt text
+//     data-still-alt (both on the <tbody>).
 // The stream (GET /cameras/{id}/events, server-sent events) sends each
 // new transaction as an event "transaction" whose id is the transaction's
 // and whose data is its row as JSON: id, sold_at (RFC 3339 with the
@@ -39,11 +42,20 @@
     return max;
   }
 
-  // The register's own time as it showed it: the RFC 3339 text without
-  // its zone, as YYYY/MM/DD HH:MM:SS.
+  // The register's own time as it showed it, as the page writes it:
+  // YYYY/MM/DD HH:MM:SS +09:00.
   function shownTime(rfc3339) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2})/.exec(rfc3339 || "");
-    return m ? m[1] + "/" + m[2] + "/" + m[3] + " " + m[4] : String(rfc3339);
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(rfc3339 || "");
+    if (!m) {
+      return String(rfc3339);
+    }
+    return m[1] + "/" + m[2] + "/" + m[3] + " " + m[4] + " " + (m[5] === "Z" ? "+00:00" : m[5]);
+  }
+
+  // An amount as the page writes it: ¥1,200, -¥500.
+  function money(n) {
+    n = Number(n);
+    return (n < 0 ? "-" : "") + "¥" + yen.format(Math.abs(n));
   }
 
   function cell(text, className) {
@@ -58,21 +70,35 @@
   function row(t) {
     var tr = document.createElement("tr");
     tr.setAttribute("data-txn-id", String(t.id));
+    tr.id = "txn-" + String(Number(t.id));
     tr.className = "live-new kind-" + String(t.kind).replace(/[^a-z]/g, "");
     tr.appendChild(cell(shownTime(t.sold_at)));
     tr.appendChild(cell(kinds[t.kind] || String(t.kind)));
-    tr.appendChild(cell(yen.format(t.total), "num"));
-    tr.appendChild(cell(yen.format(t.deposit), "num"));
-    tr.appendChild(cell(yen.format(t.change), "num"));
+    tr.appendChild(cell(money(t.total), "num"));
+    tr.appendChild(cell(money(t.deposit), "num"));
+    tr.appendChild(cell(money(t.change), "num"));
     tr.appendChild(cell(t.receipt_no));
     tr.appendChild(cell(t.terminal || t.terminal_key));
     tr.appendChild(cell(t.staff));
+    var thumb = cell("", "dash-thumb");
+    var img = document.createElement("img");
+    img.src = body.getAttribute("data-still-base") + "/transactions/" + String(Number(t.id)) + "/still";
+    img.alt = body.getAttribute("data-still-alt") || "";
+    img.width = 160;
+    img.height = 90;
+    img.loading = "lazy";
+    thumb.appendChild(img);
+    tr.appendChild(thumb);
     return tr;
   }
 
+  // The page's stream names where it begins (?after=, the newest
+  // transaction stored when the page was read); else after the newest row
+  // shown. The rows' IDs follow storing, not the sale time: a row stored
+  // later may be an older sale that this page does not list.
   var src = body.getAttribute("data-live-src");
   var after = newest();
-  if (after >= 0) {
+  if (!/[?&]after=/.test(src) && after >= 0) {
     src += (src.indexOf("?") < 0 ? "?" : "&") + "after=" + after;
   }
   var events = new EventSource(src);

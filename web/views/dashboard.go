@@ -29,6 +29,11 @@ type DashboardView struct {
 	// States are the situations the page explains in words.
 	States []DashState
 	CSV    string
+	// LiveSrc, when set, is the stream of the camera's new transactions
+	// (server-sent events) that static/live.js puts at the list's top: on
+	// the owner's newest page with nothing filtered. StillBase is what a
+	// row's still URL starts with.
+	LiveSrc, StillBase string
 }
 
 // DashLink is a link of the filters; Current marks the one in use.

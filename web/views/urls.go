@@ -11,6 +11,9 @@ import (
 // CameraURL is an owner's camera page.
 func CameraURL(id int64) string { return "/cameras/" + itoa(id) }
 
+// CameraEventsURL is the stream of a camera's new transactions.
+func CameraEventsURL(id int64) string { return CameraURL(id) + "/events" }
+
 // UbiregiURL is an action on a linked Ubiregi account ("bind", "unbind",
 // "delete").
 func UbiregiURL(connID int64, action string) string {
