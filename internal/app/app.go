@@ -75,7 +75,7 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		Demo:            opts.Demo,
 		UbiregiURL:      cfg.UbiregiURL,
 	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
-		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Logger: log, Ready: a.ready})
+		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Stills: svc.Stills, Logger: log, Ready: a.ready})
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +128,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	jobs.Go(func() { a.Maintain(jobsCtx) })
 	if a.cfg.Poller {
 		jobs.Go(func() { a.RunPoller(jobsCtx) })
+		jobs.Go(func() { a.RunStills(jobsCtx) })
 	}
 
 	serveErr := make(chan error, 1)

@@ -13,7 +13,7 @@ import (
 	"github.com/poslink/poslink/internal/config"
 )
 
-// RunWorker runs the poller and the periodic jobs on svc, without the
+// RunWorker runs the poller, the stills fetcher and the periodic jobs on svc, without the
 // portal, until ctx ends; then stops them (the poller releases its leases)
 // within the shutdown timeout. When ln is not nil it answers /metrics and
 // /healthz there.
@@ -23,6 +23,7 @@ func RunWorker(ctx context.Context, svc *Services, cfg config.Config, log *slog.
 	var jobs sync.WaitGroup
 	jobs.Go(func() { svc.Maintain(jobsCtx) })
 	jobs.Go(func() { svc.RunPoller(jobsCtx) })
+	jobs.Go(func() { svc.RunStills(jobsCtx) })
 	var srv *http.Server
 	serveErr := make(chan error, 1)
 	if ln != nil {

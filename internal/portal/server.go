@@ -21,6 +21,7 @@ import (
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/poller"
+	"github.com/poslink/poslink/internal/stills"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web"
 	"github.com/poslink/poslink/web/views"
@@ -59,7 +60,10 @@ type Deps struct {
 	// PollStatus reads how the polling of each connection stands, for the
 	// link pages and the support console.
 	PollStatus *poller.StatusReader
-	Logger     *slog.Logger
+	// Stills reads the transactions' stills, fetched by the background
+	// fetcher: pages never call the camera cloud.
+	Stills *stills.Reader
+	Logger *slog.Logger
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error
@@ -149,6 +153,7 @@ func (s *Server) routes() chi.Router {
 				r.Use(s.requireOwner)
 				r.Get("/cameras", s.cameraList)
 				r.Get("/cameras/{cameraID}", s.cameraDetail)
+				r.Get("/cameras/{cameraID}/transactions/{txnID}/still", s.ownerStill)
 				r.Get("/links", s.linksOverview)
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)
