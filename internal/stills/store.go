@@ -89,7 +89,7 @@ func (s *store) exec(ctx context.Context, what, sql string, l *lease, args ...an
 
 func (s *store) ready(ctx context.Context, l *lease, image []byte) error {
 	return s.exec(ctx, "store still", `UPDATE transaction_stills
-		SET state = 'ready', image = $4, bytes = octet_length($4), fetched_at = now(), attempts = 0,
+		SET state = 'ready', image = $4::bytea, bytes = octet_length($4::bytea), fetched_at = now(), attempts = 0,
 		    last_error = NULL, due_at = 'infinity',`+fenced, l, image)
 }
 
