@@ -114,8 +114,11 @@ func newBadInputFixture(t *testing.T) *badInputFixture {
 	sm := pureSmaregiLink(t, e, owner, tn.ID, e.sims.Info.Smaregi.ContractID)
 	postDone(t, owner, connPath(sm.ID, "bind"), url.Values{"store_id": {"1"}, "terminal_id": {"1"}, "camera_id": {itoa(cam2.ID)}, "binding": {"0"}}, "")
 
+	// A sale on the camera of {cameraID}, with its still.
+	txn := e.stillSale(t, tn.ID, sm.ID, camWait.ID, "payment", "ready", testJPEG(t))
+
 	fx := &badInputFixture{t: t, e: e, owner: owner, staff: e.login(t, staffEmail, staffPW), ubTerminal: ubTerms[0].Key,
-		ids: map[string]string{"tenantID": itoa(tn.ID), "userID": itoa(second.ID), "cameraID": itoa(camWait.ID),
+		ids: map[string]string{"tenantID": itoa(tn.ID), "userID": itoa(second.ID), "cameraID": itoa(camWait.ID), "txnID": itoa(txn),
 			"ubiregi": itoa(ub.ID), "smaregi": itoa(sm.ID), "cam": itoa(cam.ID), "cam2": itoa(cam2.ID)}}
 	fx.smContract = func(n int) url.Values {
 		k, err := e.sims.Smaregi.CreateContract(smaregisim.ContractSpec{ID: fmt.Sprintf("skbad%04d", n), RateLimit: -1})
@@ -136,7 +139,7 @@ func (fx *badInputFixture) conn(provider string) int64 {
 // path fills the route's parameters with the fixture's IDs.
 func (fx *badInputFixture) path(rt badRoute) string {
 	p := rt.pattern
-	for _, k := range []string{"tenantID", "userID", "cameraID"} {
+	for _, k := range []string{"tenantID", "userID", "cameraID", "txnID"} {
 		p = strings.ReplaceAll(p, "{"+k+"}", fx.ids[k])
 	}
 	switch {
@@ -199,6 +202,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/", who: "owner"},
 		{method: "GET", pattern: "/cameras", who: "owner"},
 		{method: "GET", pattern: "/cameras/{cameraID}", who: "owner"},
+		{method: "GET", pattern: "/cameras/{cameraID}/transactions/{txnID}/still", who: "owner"},
 		{method: "GET", pattern: "/ubiregi", who: "owner"},
 		{method: "POST", pattern: "/ubiregi/connect", who: "owner"},
 		{method: "GET", pattern: "/ubiregi/callback", who: "owner", query: vals("state", "s", "code", "c"),
@@ -269,6 +273,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 			return url.Values{"device_id": {fmt.Sprintf("cam-bad-%d", n)}, "name": {"新カメラ"}, "model": {"CC-2L_SF"}}
 		}, fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},
 		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}", who: "staff"},
+		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}/transactions/{txnID}/still", who: "staff"},
 		{method: "POST", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}", who: "staff",
 			form:   vals("device_id", "cam-backyard", "name", "バックヤードカメラ", "model", "CC-2L_SF"),
 			fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},
@@ -530,7 +535,7 @@ func (fx *badInputFixture) run(t *testing.T, rt badRoute, c badCase, n int) {
 // saved. A POST sends the route's good form, so that only the ID is wrong.
 func (fx *badInputFixture) badPathIDs(t *testing.T, rt badRoute) {
 	t.Helper()
-	for _, param := range []string{"tenantID", "userID", "cameraID", "connID"} {
+	for _, param := range []string{"tenantID", "userID", "cameraID", "connID", "txnID"} {
 		if !strings.Contains(rt.pattern, "{"+param+"}") {
 			continue
 		}
