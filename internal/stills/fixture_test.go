@@ -34,17 +34,20 @@ const (
 // (transactions are stored with real times, and due times are the
 // database's), and a fetcher.
 type fixture struct {
-	pool     *pgxpool.Pool
-	clock    *simclock.Clock
-	sim      *camcloud.Server
-	cam      *camera.Client
-	down     atomic.Bool  // the simulator answers 503
-	images   atomic.Int64 // still requests the simulator received
-	tenantID int64
-	conn     int64
-	cameraID int64
-	cutFrom  time.Time
-	seq      int
+	pool  *pgxpool.Pool
+	clock *simclock.Clock
+	sim   *camcloud.Server
+	cam   *camera.Client
+	down  atomic.Bool // the simulator answers 503
+	// hold, when set, holds every still request until it is closed, and
+	// held is told of each.
+	hold, held chan struct{}
+	images     atomic.Int64 // still requests the simulator received
+	tenantID   int64
+	conn       int64
+	cameraID   int64
+	cutFrom    time.Time
+	seq        int
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -63,6 +66,10 @@ func newFixture(t *testing.T) *fixture {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/image") {
 			f.images.Add(1)
+		}
+		if f.hold != nil {
+			f.held <- struct{}{}
+			<-f.hold
 		}
 		if f.down.Load() {
 			http.Error(w, `{"message":"down"}`, http.StatusServiceUnavailable)
