@@ -217,7 +217,9 @@ func TestEvictionKeepsTheCacheUnderBudget(t *testing.T) {
 	for i := range 8 {
 		ids = append(ids, f.sale(t, "payment", now.Add(-time.Duration(2+i)*time.Minute)))
 	}
-	f.fetcher(stills.Config{Concurrency: 8}).FetchDue(ctx)
+	if n, err := f.fetcher(stills.Config{Concurrency: 8}).FetchDue(ctx); err != nil || n != len(ids) {
+		t.Fatalf("fetch: %d, %v", n, err)
+	}
 	var total, largest int64
 	for _, id := range ids {
 		r := f.row(t, id)
