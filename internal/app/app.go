@@ -108,9 +108,9 @@ func (a *App) ready(ctx context.Context) error {
 	return nil
 }
 
-// Serve answers HTTP on ln and runs the background jobs (and the poller,
-// unless switched off) until ctx is done; then stops the jobs and the
-// poller (which releases its leases), reports not ready for the shutdown
+// Serve answers HTTP on ln and runs the background jobs (and the poller
+// with the stills fetcher, unless switched off) until ctx is done; then
+// stops the jobs, the poller and the fetcher (which release their leases), reports not ready for the shutdown
 // delay, stops taking requests and lets those in flight finish within the
 // shutdown timeout.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {

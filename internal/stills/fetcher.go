@@ -196,8 +196,8 @@ func (f *Fetcher) maintain(ctx context.Context) {
 		if ev, pay, err := f.store.backlog(ctx, f.cfg.PaymentWindow); err != nil && ctx.Err() == nil {
 			f.log.Warn("measure stills backlog", "err", err)
 		} else if err == nil {
-			f.metrics.states.WithLabelValues("true").Set(float64(ev))
-			f.metrics.states.WithLabelValues("false").Set(float64(pay))
+			f.metrics.backlog.WithLabelValues("true").Set(float64(ev))
+			f.metrics.backlog.WithLabelValues("false").Set(float64(pay))
 		}
 		select {
 		case <-ctx.Done():

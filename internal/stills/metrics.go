@@ -9,7 +9,7 @@ type Metrics struct {
 	duration   prometheus.Histogram
 	evicted    prometheus.Counter
 	cacheBytes prometheus.Gauge
-	states     *prometheus.GaugeVec
+	backlog    *prometheus.GaugeVec
 }
 
 // NewMetrics registers the stills' metrics on reg, which must not have
@@ -33,11 +33,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "poslink_stills_cache_bytes",
 			Help: "Bytes of the payments' stored stills after the last trim (evidence not counted).",
 		}),
-		states: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "poslink_stills_due",
 			Help: "Stills due and not claimed, by evidence (true/false), as last measured.",
 		}, []string{"evidence"}),
 	}
-	reg.MustRegister(m.fetches, m.duration, m.evicted, m.cacheBytes, m.states)
+	reg.MustRegister(m.fetches, m.duration, m.evicted, m.cacheBytes, m.backlog)
 	return m
 }
