@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,6 +22,10 @@ type Fetcher struct {
 	camera  *camera.Client
 	metrics *Metrics
 	log     *slog.Logger
+	// refusedLogged is when a refusal by the camera cloud was last logged
+	// as a warning (Unix nanoseconds): a missing or revoked key refuses
+	// every still, and one line a minute says so.
+	refusedLogged atomic.Int64
 }
 
 // NewFetcher builds a fetcher on pool asking cam.
@@ -171,7 +176,13 @@ func (f *Fetcher) record(ctx context.Context, l *lease, image []byte, err error)
 	case camera.CredentialsRefused, camera.NotFound:
 		// Trying again changes nothing until the key or the camera's
 		// device ID is fixed: unreachable at once, asked again rarely.
-		log.Warn("camera cloud refused the still: unreachable until fixed", "retry_in", f.cfg.BackoffMax)
+		level := slog.LevelDebug
+		if last := f.refusedLogged.Load(); time.Since(time.Unix(0, last)) >= time.Minute &&
+			f.refusedLogged.CompareAndSwap(last, time.Now().UnixNano()) {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "camera cloud refused the still: unreachable until the key or the device ID is fixed",
+			"retry_in", f.cfg.BackoffMax)
 		return outcomeUnreachable, f.store.fail(ctx, l, true, f.cfg.BackoffMax, reason)
 	case camera.RateLimited:
 		back = max(back, camera.RetryAfter(err))
