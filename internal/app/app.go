@@ -110,9 +110,9 @@ func (a *App) ready(ctx context.Context) error {
 
 // Serve answers HTTP on ln and runs the background jobs (and the poller
 // with the stills fetcher, unless switched off) until ctx is done; then
-// stops the jobs, the poller and the fetcher (which release their leases), reports not ready for the shutdown
-// delay, stops taking requests and lets those in flight finish within the
-// shutdown timeout.
+// stops the jobs, the poller and the fetcher (which release their leases),
+// reports not ready for the shutdown delay, stops taking requests and lets
+// those in flight finish within the shutdown timeout.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
