@@ -83,8 +83,8 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		Demo:            opts.Demo,
 		UbiregiURL:      cfg.UbiregiURL,
 	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
-		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Dashboard: svc.Dashboard, Logger: log, Ready: a.ready, Live: a.live,
-		Tokens: svc.Tokens})
+		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Dashboard: svc.Dashboard, Stills: svc.Stills, Logger: log,
+		Ready: a.ready, Live: a.live, Tokens: svc.Tokens})
 	if err != nil {
 		return nil, err
 	}
@@ -121,11 +121,11 @@ func (a *App) ready(ctx context.Context) error {
 	return nil
 }
 
-// Serve answers HTTP on ln and runs the background jobs (and the poller,
-// unless switched off) until ctx is done; then stops the jobs and the
-// poller (which releases its leases), reports not ready for the shutdown
-// delay, stops taking requests and lets those in flight finish within the
-// shutdown timeout.
+// Serve answers HTTP on ln and runs the background jobs (and the poller
+// with the stills fetcher, unless switched off) until ctx is done; then
+// stops the jobs, the poller and the fetcher (which release their leases),
+// reports not ready for the shutdown delay, stops taking requests and lets
+// those in flight finish within the shutdown timeout.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
@@ -141,6 +141,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	jobs.Go(func() { a.Maintain(jobsCtx) })
 	if a.cfg.Poller {
 		jobs.Go(func() { a.RunPoller(jobsCtx) })
+		jobs.Go(func() { a.RunStills(jobsCtx) })
 	}
 	// The transaction streams last until the server shuts down: then the
 	// hub stops and ends them, or Shutdown would wait for them in vain.

@@ -26,6 +26,7 @@ import (
 	"github.com/poslink/poslink/internal/poller"
 	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/pos"
+	"github.com/poslink/poslink/internal/stills"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
 )
@@ -53,6 +54,10 @@ type Services struct {
 	// Camera reads the camera cloud (devices, stills, recorded periods)
 	// with the portal's API key.
 	Camera *camera.Client
+	// Stills reads the transactions' stills for the pages; StillFetcher
+	// fetches them (nil when POSLINK_STILLS is off).
+	Stills       *stills.Reader
+	StillFetcher *stills.Fetcher
 	// Metrics is the process's Prometheus registry, served at /metrics.
 	Metrics *prometheus.Registry
 
@@ -122,6 +127,13 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	s.Metrics = prometheus.NewRegistry()
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := poller.NewMetrics(s.Metrics)
+	s.Stills = stills.NewReader(pool)
+	if cfg.Stills {
+		s.StillFetcher = stills.NewFetcher(pool, s.Camera, stills.NewMetrics(s.Metrics), stills.Config{
+			Concurrency: cfg.StillsConcurrency, CacheBytes: cfg.StillsCacheBytes, PaymentWindow: cfg.StillsPaymentWindow,
+			Logger: log,
+		})
+	}
 	feeds := opts.Feeds
 	if feeds == nil {
 		feeds = providerFeeds(s)
@@ -157,6 +169,14 @@ func (s *Services) RunPoller(ctx context.Context) {
 	}
 	if err := s.Poller.Run(ctx); err != nil {
 		s.log.Error("poller stopped", "err", err)
+	}
+}
+
+// RunStills fetches the transactions' stills until ctx ends, unless
+// POSLINK_STILLS is off.
+func (s *Services) RunStills(ctx context.Context) {
+	if s.StillFetcher != nil {
+		s.StillFetcher.Run(ctx)
 	}
 }
 

@@ -13,16 +13,17 @@ import (
 	"github.com/poslink/poslink/internal/config"
 )
 
-// RunWorker runs the poller and the periodic jobs on svc, without the
-// portal, until ctx ends; then stops them (the poller releases its leases)
-// within the shutdown timeout. When ln is not nil it answers /metrics and
-// /healthz there.
+// RunWorker runs the poller, the stills fetcher and the periodic jobs on
+// svc, without the portal, until ctx ends; then stops them (the poller and
+// the fetcher release their leases) within the shutdown timeout. When ln
+// is not nil it answers /metrics and /healthz there.
 func RunWorker(ctx context.Context, svc *Services, cfg config.Config, log *slog.Logger, ln net.Listener) error {
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	var jobs sync.WaitGroup
 	jobs.Go(func() { svc.Maintain(jobsCtx) })
 	jobs.Go(func() { svc.RunPoller(jobsCtx) })
+	jobs.Go(func() { svc.RunStills(jobsCtx) })
 	var srv *http.Server
 	serveErr := make(chan error, 1)
 	if ln != nil {

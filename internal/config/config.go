@@ -38,6 +38,13 @@ type Config struct {
 	PollConcurrency int
 	PollAccountRate float64
 	Backfill        time.Duration
+	// Stills runs the fetcher of the transactions' stills wherever the
+	// poller runs; StillsConcurrency, StillsCacheBytes and
+	// StillsPaymentWindow shape it (see internal/stills.Config).
+	Stills              bool
+	StillsConcurrency   int
+	StillsCacheBytes    int64
+	StillsPaymentWindow time.Duration
 	// WorkerAddr is where `worker` answers /metrics and /healthz (empty:
 	// nowhere).
 	WorkerAddr string
@@ -88,6 +95,10 @@ var Settings = []Setting{
 	{"POSLINK_POLL_CONCURRENCY", "poll-concurrency", "32", "polls (so calls to the POS providers) one instance runs at once"},
 	{"POSLINK_POLL_ACCOUNT_RATE", "poll-account-rate", "4", "most requests a second one instance sends for one POS account (Smaregi limits each contract)"},
 	{"POSLINK_BACKFILL", "backfill", "72h", "how far back a new link's transactions are fetched, and shown on the camera a terminal is first bound to"},
+	{"POSLINK_STILLS", "stills", "true", "fetch the camera's still of each transaction wherever the poller runs (serve and demo unless POSLINK_POLLER is false, and worker)"},
+	{"POSLINK_STILLS_CONCURRENCY", "stills-concurrency", "8", "stills (so calls to the camera cloud) one instance fetches at once"},
+	{"POSLINK_STILLS_CACHE_MB", "stills-cache-mb", "1024", "most megabytes of payments' stills kept (oldest sales dropped first); stills of キャンセル / 修正 / 削除 are kept apart and never dropped"},
+	{"POSLINK_STILLS_PAYMENT_WINDOW", "stills-payment-window", "72h", "payments sold longer ago get no still (キャンセル / 修正 / 削除 always do)"},
 	{"POSLINK_WORKER_ADDR", "worker-addr", "127.0.0.1:8081", "worker only: where /metrics and /healthz are answered (empty: not at all)"},
 	{"POSLINK_DATA_DIR", "data-dir", "./var", "demo only: where the private database and keys live"},
 	{"POSLINK_UBIREGI_URL", "ubiregi-url", "https://ubiregi.com", "Ubiregi: OAuth2 and API v3 base URL"},
@@ -194,6 +205,18 @@ func Parse(name string, args []string, env func(string) (string, bool), stderr i
 		!(c.PollAccountRate > 0 && c.PollAccountRate <= 1000) {
 		errs = append(errs, fmt.Errorf("POSLINK_POLL_ACCOUNT_RATE %q: want requests a second, more than 0 and at most 1000", get("POSLINK_POLL_ACCOUNT_RATE")))
 	}
+	if c.Stills, err = strconv.ParseBool(get("POSLINK_STILLS")); err != nil {
+		errs = append(errs, fmt.Errorf("POSLINK_STILLS %q: want true or false", get("POSLINK_STILLS")))
+	}
+	if c.StillsConcurrency, err = strconv.Atoi(get("POSLINK_STILLS_CONCURRENCY")); err != nil || c.StillsConcurrency < 1 || c.StillsConcurrency > 1000 {
+		errs = append(errs, fmt.Errorf("POSLINK_STILLS_CONCURRENCY %q: want a whole number from 1 to 1000", get("POSLINK_STILLS_CONCURRENCY")))
+	}
+	if mb, err := strconv.ParseInt(get("POSLINK_STILLS_CACHE_MB"), 10, 64); err != nil || mb < 1 || mb > 1<<24 {
+		errs = append(errs, fmt.Errorf("POSLINK_STILLS_CACHE_MB %q: want a whole number of megabytes from 1 to 16777216", get("POSLINK_STILLS_CACHE_MB")))
+	} else {
+		c.StillsCacheBytes = mb << 20
+	}
+	dur("POSLINK_STILLS_PAYMENT_WINDOW", &c.StillsPaymentWindow)
 	c.WorkerAddr = get("POSLINK_WORKER_ADDR")
 	c.DataDir = get("POSLINK_DATA_DIR")
 	for _, u := range []struct {

@@ -21,7 +21,8 @@ func TestDefaults(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" || c.TimeZone.String() != "Asia/Tokyo" ||
 		c.SessionIdle != 2*time.Hour || c.DataDir != "./var" || !c.Poller ||
 		c.PollInterval != time.Minute || c.PollConcurrency != 32 || c.PollAccountRate != 4 || c.Backfill != 72*time.Hour ||
-		c.WorkerAddr != "127.0.0.1:8081" {
+		c.WorkerAddr != "127.0.0.1:8081" || !c.Stills || c.StillsConcurrency != 8 || c.StillsCacheBytes != 1<<30 ||
+		c.StillsPaymentWindow != 72*time.Hour {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -43,13 +44,16 @@ func TestBadValuesAreNamed(t *testing.T) {
 		"POSLINK_SESSION_IDLE": "-1h", "POSLINK_TRUST_PROXY": "maybe", "POSLINK_BASE_URL": "ftp://x",
 		"POSLINK_POLLER": "sometimes", "POSLINK_POLL_INTERVAL": "0s", "POSLINK_POLL_CONCURRENCY": "0",
 		"POSLINK_POLL_ACCOUNT_RATE": "NaN", "POSLINK_BACKFILL": "3 days",
+		"POSLINK_STILLS": "often", "POSLINK_STILLS_CONCURRENCY": "-2", "POSLINK_STILLS_CACHE_MB": "1.5",
+		"POSLINK_STILLS_PAYMENT_WINDOW": "0s",
 	}), io.Discard)
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
 	for _, name := range []string{"POSLINK_TIMEZONE", "POSLINK_LOG_LEVEL", "POSLINK_LOG_FORMAT", "POSLINK_SESSION_IDLE",
 		"POSLINK_TRUST_PROXY", "POSLINK_BASE_URL", "POSLINK_POLLER", "POSLINK_POLL_INTERVAL", "POSLINK_POLL_CONCURRENCY",
-		"POSLINK_POLL_ACCOUNT_RATE", "POSLINK_BACKFILL"} {
+		"POSLINK_POLL_ACCOUNT_RATE", "POSLINK_BACKFILL", "POSLINK_STILLS", "POSLINK_STILLS_CONCURRENCY",
+		"POSLINK_STILLS_CACHE_MB", "POSLINK_STILLS_PAYMENT_WINDOW"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}

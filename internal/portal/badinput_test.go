@@ -122,9 +122,12 @@ func newBadInputFixture(t *testing.T) *badInputFixture {
 		t.Fatal(err)
 	}
 
+	// A sale on the camera of {cameraID}, with its still.
+	txn := e.stillSale(t, tn.ID, sm.ID, camWait.ID, "payment", "ready", testJPEG(t))
+
 	fx := &badInputFixture{t: t, e: e, owner: owner, staff: e.login(t, staffEmail, staffPW), ubTerminal: ubTerms[0].Key,
 		ids: map[string]string{"tenantID": itoa(tn.ID), "userID": itoa(second.ID), "cameraID": itoa(camWait.ID),
-			"ubiregi": itoa(ub.ID), "smaregi": itoa(sm.ID), "cam": itoa(cam.ID), "cam2": itoa(cam2.ID), "tokenID": itoa(tokenID)}}
+			"ubiregi": itoa(ub.ID), "smaregi": itoa(sm.ID), "cam": itoa(cam.ID), "cam2": itoa(cam2.ID), "tokenID": itoa(tokenID), "txnID": itoa(txn)}}
 	fx.smContract = func(n int) url.Values {
 		k, err := e.sims.Smaregi.CreateContract(smaregisim.ContractSpec{ID: fmt.Sprintf("skbad%04d", n), RateLimit: -1})
 		if err != nil {
@@ -144,7 +147,7 @@ func (fx *badInputFixture) conn(provider string) int64 {
 // path fills the route's parameters with the fixture's IDs.
 func (fx *badInputFixture) path(rt badRoute) string {
 	p := rt.pattern
-	for _, k := range []string{"tenantID", "userID", "cameraID", "tokenID"} {
+	for _, k := range []string{"tenantID", "userID", "cameraID", "tokenID", "txnID"} {
 		p = strings.ReplaceAll(p, "{"+k+"}", fx.ids[k])
 	}
 	switch {
@@ -215,6 +218,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		// unless right. The export reads no cursor.
 		{method: "GET", pattern: "/cameras/{cameraID}/dashboard", who: "owner", query: vals("range", "24h"), fields: dashFields},
 		{method: "GET", pattern: "/cameras/{cameraID}/dashboard.csv", who: "owner", query: vals("range", "24h"), fields: dashFields[:5]},
+		{method: "GET", pattern: "/cameras/{cameraID}/transactions/{txnID}/still", who: "owner"},
 		{method: "GET", pattern: "/ubiregi", who: "owner"},
 		{method: "POST", pattern: "/ubiregi/connect", who: "owner"},
 		{method: "GET", pattern: "/ubiregi/callback", who: "owner", query: vals("state", "s", "code", "c"),
@@ -298,6 +302,7 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		}, fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},
 		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}", who: "staff"},
 		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}/dashboard", who: "staff", query: vals("range", "24h"), fields: dashFields},
+		{method: "GET", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}/transactions/{txnID}/still", who: "staff"},
 		{method: "POST", pattern: "/support/tenants/{tenantID}/cameras/{cameraID}", who: "staff",
 			form:   vals("device_id", "cam-backyard", "name", "バックヤードカメラ", "model", "CC-2L_SF"),
 			fields: []badField{strict("device_id"), name("name"), field("model", done, refused, refused, done)}},
@@ -562,7 +567,7 @@ func (fx *badInputFixture) run(t *testing.T, rt badRoute, c badCase, n int) {
 // saved. A POST sends the route's good form, so that only the ID is wrong.
 func (fx *badInputFixture) badPathIDs(t *testing.T, rt badRoute) {
 	t.Helper()
-	for _, param := range []string{"tenantID", "userID", "cameraID", "connID", "tokenID"} {
+	for _, param := range []string{"tenantID", "userID", "cameraID", "connID", "tokenID", "txnID"} {
 		if !strings.Contains(rt.pattern, "{"+param+"}") {
 			continue
 		}

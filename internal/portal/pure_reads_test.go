@@ -91,6 +91,17 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 	if res, _ := apiCall(t, e, nil, http.MethodGet, "/api/v1/cameras", live); res.StatusCode != http.StatusOK {
 		t.Fatalf("API with a token: %d", res.StatusCode)
 	}
+	// Sales on the register camera: one whose still is stored, one pending,
+	// one in a recording gap.
+	var stillPages []string
+	for _, st := range []string{"ready", "pending", "no_recording"} {
+		var img []byte
+		if st == "ready" {
+			img = testJPEG(t)
+		}
+		stillPages = append(stillPages, fmt.Sprintf("/cameras/%d/transactions/%d/still", cam.ID,
+			e.stillSale(t, tn.ID, sm.ID, cam.ID, "payment", st, img)))
+	}
 
 	staff := e.login(t, staffEmail, staffPW)
 	var lastAudit int64
@@ -121,6 +132,10 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 		"/support/audit.csv", "/support/audit.csv?tenant=" + itoa(tn.ID) + "&action=link.bind"}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
 		staffPages = append(staffPages, cameraPath(tn.ID, c), cameraPath(tn.ID, c)+"/dashboard")
+	}
+	ownerPages = append(ownerPages, stillPages...)
+	for _, p := range stillPages {
+		staffPages = append(staffPages, tenantPath(tn.ID)+p)
 	}
 
 	before := pureSnapshot(t, e)

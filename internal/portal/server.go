@@ -24,6 +24,7 @@ import (
 	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/live"
 	"github.com/poslink/poslink/internal/poller"
+	"github.com/poslink/poslink/internal/stills"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web"
 	"github.com/poslink/poslink/web/views"
@@ -66,7 +67,10 @@ type Deps struct {
 	Tokens *apitoken.Store
 	// Dashboard reads the cameras' transactions for their dashboards.
 	Dashboard *dashboard.Store
-	Logger    *slog.Logger
+	// Stills reads the transactions' stills, fetched by the background
+	// fetcher: pages never call the camera cloud.
+	Stills *stills.Reader
+	Logger *slog.Logger
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error
@@ -163,6 +167,7 @@ func (s *Server) routes() chi.Router {
 				r.Get("/cameras/{cameraID}/events", s.cameraEvents)
 				r.Get("/cameras/{cameraID}/dashboard", s.ownerDashboard)
 				r.Get("/cameras/{cameraID}/dashboard.csv", s.ownerDashboardCSV)
+				r.Get("/cameras/{cameraID}/transactions/{txnID}/still", s.ownerStill)
 				r.Get("/links", s.linksOverview)
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)

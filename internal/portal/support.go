@@ -37,6 +37,7 @@ func (s *Server) supportRoutes(r chi.Router) {
 		r.Get("/cameras/{cameraID}/dashboard", s.supportDashboard)
 		r.Post("/cameras/{cameraID}", s.supportCameraUpdate)
 		r.Post("/cameras/{cameraID}/pos", s.supportCameraPOS)
+		r.Get("/cameras/{cameraID}/transactions/{txnID}/still", s.supportStill)
 		s.supportLinkRoutes(r)
 		// 今すぐ取得: poll a connection at once after an error.
 		r.Post("/connections/{connID}/requeue", s.supportRequeue)

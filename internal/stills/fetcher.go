@@ -1,0 +1,266 @@
+package stills
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/poslink/poslink/internal/camera"
+)
+
+// Fetcher fetches the due stills. Run it on as many instances as needed:
+// they share the work through the database.
+type Fetcher struct {
+	cfg     Config
+	store   *store
+	camera  *camera.Client
+	metrics *Metrics
+	log     *slog.Logger
+	// refusedLogged is when a refusal by the camera cloud was last logged
+	// as a warning (Unix nanoseconds): a missing or revoked key refuses
+	// every still, and one line a minute says so.
+	refusedLogged atomic.Int64
+}
+
+// NewFetcher builds a fetcher on pool asking cam.
+func NewFetcher(pool *pgxpool.Pool, cam *camera.Client, metrics *Metrics, cfg Config) *Fetcher {
+	cfg = cfg.withDefaults()
+	return &Fetcher{
+		cfg:     cfg,
+		store:   &store{pool: pool, owner: cfg.Owner, leaseFor: cfg.LeaseFor},
+		camera:  cam,
+		metrics: metrics,
+		log:     cfg.Logger.With("component", "stills", "owner", cfg.Owner),
+	}
+}
+
+// writeTimeout bounds the write that ends a fetch, which runs even when
+// the fetcher is stopping, so that its leases are released.
+const writeTimeout = 10 * time.Second
+
+// The outcomes of a fetch, as the metrics label them.
+const (
+	outcomeReady       = "ready"
+	outcomeNoRecording = "no_recording"
+	outcomeNotYet      = "not_yet"
+	outcomeFailed      = "failed"
+	outcomeUnreachable = "unreachable"
+	outcomeLostLease   = "lost_lease"
+	outcomeInterrupted = "interrupted"
+)
+
+// Run fetches until ctx ends, then waits for its fetches (which release
+// their leases) and returns.
+func (f *Fetcher) Run(ctx context.Context) {
+	for err := f.store.saveSettings(ctx, f.cfg.PaymentWindow); err != nil; err = f.store.saveSettings(ctx, f.cfg.PaymentWindow) {
+		if ctx.Err() == nil {
+			f.log.Warn("stills fetcher waits for the database", "err", err)
+		}
+		if !sleep(ctx, f.cfg.BackoffBase) {
+			return
+		}
+	}
+	f.log.Info("stills fetcher started", "concurrency", f.cfg.Concurrency, "cache_bytes", f.cfg.CacheBytes,
+		"payment_window", f.cfg.PaymentWindow)
+	var wg sync.WaitGroup
+	wg.Go(func() { f.maintain(ctx) })
+	f.claimLoop(ctx, &wg)
+	wg.Wait()
+	f.log.Info("stills fetcher stopped")
+}
+
+// claimLoop claims due stills while it has free slots and fetches each in
+// a goroutine of wg, until ctx ends.
+func (f *Fetcher) claimLoop(ctx context.Context, wg *sync.WaitGroup) {
+	slots := make(chan struct{}, f.cfg.Concurrency)
+	freed := make(chan struct{}, 1)
+	idle := time.NewTimer(0)
+	defer idle.Stop()
+	for {
+		free := cap(slots) - len(slots)
+		claimed := 0
+		if free > 0 {
+			leases, err := f.store.claim(ctx, free, f.cfg.PaymentWindow)
+			if err != nil && ctx.Err() == nil {
+				f.log.Warn("claim due stills", "err", err, "retry_in", f.cfg.BackoffBase)
+				if !sleep(ctx, f.cfg.BackoffBase) {
+					return
+				}
+				continue
+			}
+			for _, l := range leases {
+				slots <- struct{}{}
+				wg.Go(func() {
+					defer func() {
+						<-slots
+						select {
+						case freed <- struct{}{}:
+						default:
+						}
+					}()
+					f.fetch(ctx, l)
+				})
+			}
+			claimed = len(leases)
+		}
+		var wake <-chan struct{}
+		if claimed == free {
+			wake = freed
+		}
+		idle.Reset(f.cfg.IdleWait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-idle.C:
+		}
+	}
+}
+
+// fetch asks the camera cloud for a claimed still, with no transaction
+// open, and records the outcome.
+func (f *Fetcher) fetch(ctx context.Context, l *lease) {
+	started := time.Now()
+	outcome := f.fetchOnce(ctx, l)
+	f.metrics.fetches.WithLabelValues(outcome).Inc()
+	f.metrics.duration.Observe(time.Since(started).Seconds())
+}
+
+func (f *Fetcher) fetchOnce(ctx context.Context, l *lease) string {
+	cctx, cancel := context.WithDeadline(ctx, l.deadline)
+	img, err := f.camera.Still(cctx, l.deviceID, l.at)
+	cancel()
+	var small []byte
+	if err == nil {
+		small, err = shrink(img.Data, f.cfg.Width, f.cfg.Height)
+	}
+	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer wcancel()
+	if err != nil && ctx.Err() != nil {
+		if err := f.store.release(wctx, l); err != nil {
+			f.log.Warn("release still", "transaction_id", l.txnID, "err", err)
+		}
+		return outcomeInterrupted
+	}
+	outcome, werr := f.record(wctx, l, small, err)
+	switch {
+	case errors.Is(werr, errLostLease):
+		f.log.Warn("lease lost during a fetch: its outcome not stored", "transaction_id", l.txnID)
+		return outcomeLostLease
+	case werr != nil:
+		f.log.Warn("record still", "transaction_id", l.txnID, "err", werr)
+	}
+	return outcome
+}
+
+// record stores what a fetch came to, decided from the camera error's
+// class alone.
+func (f *Fetcher) record(ctx context.Context, l *lease, image []byte, err error) (string, error) {
+	if err == nil {
+		return outcomeReady, f.store.ready(ctx, l, image)
+	}
+	reason := clip(err.Error(), 500)
+	back := backoff(l.attempts+1, f.cfg.BackoffBase, f.cfg.BackoffMax)
+	log := f.log.With("transaction_id", l.txnID, "device_id", l.deviceID, "attempts", l.attempts+1, "err", err)
+	switch camera.ClassOf(err) {
+	case camera.NoRecording:
+		return outcomeNoRecording, f.store.noRecording(ctx, l, reason)
+	case camera.NotYetAvailable:
+		return outcomeNotYet, f.store.later(ctx, l, max(time.Second, camera.RetryAfter(err)))
+	case camera.CredentialsRefused, camera.NotFound:
+		// Trying again changes nothing until the key or the camera's
+		// device ID is fixed: unreachable at once, asked again rarely.
+		level := slog.LevelDebug
+		if last := f.refusedLogged.Load(); time.Since(time.Unix(0, last)) >= time.Minute &&
+			f.refusedLogged.CompareAndSwap(last, time.Now().UnixNano()) {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "camera cloud refused the still: unreachable until the key or the device ID is fixed",
+			"retry_in", f.cfg.BackoffMax)
+		return outcomeUnreachable, f.store.fail(ctx, l, true, f.cfg.BackoffMax, reason)
+	case camera.RateLimited:
+		back = max(back, camera.RetryAfter(err))
+	}
+	if l.attempts+1 >= f.cfg.MaxAttempts {
+		log.Warn("still unreachable after repeated failures", "retry_in", f.cfg.BackoffMax)
+		return outcomeUnreachable, f.store.fail(ctx, l, true, f.cfg.BackoffMax, reason)
+	}
+	log.Debug("still fetch failed", "retry_in", back)
+	return outcomeFailed, f.store.fail(ctx, l, false, back, reason)
+}
+
+// maintain trims the cache to its budget and measures the backlog now and
+// then, so that a scrape of /metrics reads memory only.
+func (f *Fetcher) maintain(ctx context.Context) {
+	tick := time.NewTicker(f.cfg.EvictEvery)
+	defer tick.Stop()
+	for {
+		if err := f.Trim(ctx); err != nil && ctx.Err() == nil {
+			f.log.Warn("trim stills cache", "err", err)
+		}
+		if ev, pay, err := f.store.backlog(ctx, f.cfg.PaymentWindow); err != nil && ctx.Err() == nil {
+			f.log.Warn("measure stills backlog", "err", err)
+		} else if err == nil {
+			f.metrics.backlog.WithLabelValues("true").Set(float64(ev))
+			f.metrics.backlog.WithLabelValues("false").Set(float64(pay))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Trim drops the payments' images beyond the cache budget (oldest sales
+// first) and gives up payments unfetched past the window.
+func (f *Fetcher) Trim(ctx context.Context) error {
+	n, size, err := f.store.trim(ctx, f.cfg.CacheBytes, f.cfg.PaymentWindow)
+	if err != nil {
+		return err
+	}
+	f.metrics.evicted.Add(float64(n))
+	f.metrics.cacheBytes.Set(float64(size))
+	if n > 0 {
+		f.log.Debug("stills evicted", "count", n, "cache_bytes", size)
+	}
+	return nil
+}
+
+// backoff is the wait after the n-th consecutive failure: base doubled
+// per failure before it, at most max, less a random part up to a half.
+func backoff(n int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	return d - rand.N(d/2+1)
+}
+
+// sleep waits for d; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// clip cuts s to at most n runes.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
