@@ -7,7 +7,8 @@
 //     "no transactions" carries data-empty and goes when one arrives;
 //   - a new row gets the cells 日時, 種別, 合計, 預り, 釣銭, レシートNo, レジ,
 //     担当 and the thumbnail in that order (class "num" on amounts), and
-//     the classes live-new and kind-{kind}; the thumbnail is
+//     the classes dash-row, live-new and dash-row-{kind}, the kind as a
+//     badge as the server writes it; the thumbnail is
 //     {data-still-base}/transactions/{id}/still, its alt text
 //     data-still-alt (both on the <tbody>).
 // The stream (GET /cameras/{id}/events, server-sent events) sends each
@@ -71,13 +72,19 @@
     var tr = document.createElement("tr");
     tr.setAttribute("data-txn-id", String(t.id));
     tr.id = "txn-" + String(Number(t.id));
-    tr.className = "live-new kind-" + String(t.kind).replace(/[^a-z]/g, "");
-    tr.appendChild(cell(shownTime(t.sold_at)));
-    tr.appendChild(cell(kinds[t.kind] || String(t.kind)));
+    tr.className = "dash-row live-new dash-row-" + String(t.kind).replace(/[^a-z]/g, "");
+    var kind = String(t.kind).replace(/[^a-z]/g, "");
+    tr.appendChild(cell(shownTime(t.sold_at), "mono"));
+    var kindCell = cell("");
+    var badge = document.createElement("span");
+    badge.className = "badge dash-kind-" + kind;
+    badge.textContent = kinds[t.kind] || kind;
+    kindCell.appendChild(badge);
+    tr.appendChild(kindCell);
     tr.appendChild(cell(money(t.total), "num"));
     tr.appendChild(cell(money(t.deposit), "num"));
     tr.appendChild(cell(money(t.change), "num"));
-    tr.appendChild(cell(t.receipt_no));
+    tr.appendChild(cell(t.receipt_no, "mono"));
     tr.appendChild(cell(t.terminal || t.terminal_key));
     tr.appendChild(cell(t.staff));
     var thumb = cell("", "dash-thumb");
