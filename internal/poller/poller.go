@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/link"
+	"github.com/poslink/poslink/internal/workloop"
 )
 
 // Poller polls the connections of the providers it has feeds for. Run it
@@ -53,7 +54,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		if ctx.Err() == nil {
 			p.log.Warn("poller waits for the database", "err", err)
 		}
-		if !sleep(ctx, p.cfg.BackoffBase) {
+		if !workloop.Sleep(ctx, p.cfg.BackoffBase) {
 			return nil // stopped before it started
 		}
 	}
@@ -61,7 +62,11 @@ func (p *Poller) Run(ctx context.Context) error {
 		"concurrency", p.cfg.Concurrency, "backfill", p.cfg.Backfill)
 	var wg sync.WaitGroup
 	wg.Go(func() { p.measureBacklog(ctx) })
-	p.claimLoop(ctx, &wg)
+	workloop.Loop[*lease]{Concurrency: p.cfg.Concurrency, IdleWait: p.cfg.IdleWait, RetryWait: p.cfg.BackoffBase,
+		Claim: func(ctx context.Context, n int) ([]*lease, error) {
+			return p.store.claim(ctx, n, p.providers, p.cfg.ReconcileEvery)
+		},
+		Work: p.poll, Log: p.log, What: "connections"}.Run(ctx, &wg)
 	wg.Wait()
 	p.log.Info("poller stopped")
 	return nil
@@ -77,69 +82,6 @@ func (p *Poller) saveSettings(ctx context.Context) error {
 		return fmt.Errorf("poller: save settings: %w", err)
 	}
 	return nil
-}
-
-// claimLoop claims due connections while it has free slots and polls
-// each in a goroutine of wg, until ctx ends.
-func (p *Poller) claimLoop(ctx context.Context, wg *sync.WaitGroup) {
-	slots := make(chan struct{}, p.cfg.Concurrency)
-	freed := make(chan struct{}, 1)
-	idle := time.NewTimer(0)
-	defer idle.Stop()
-	for {
-		free := cap(slots) - len(slots)
-		claimed := 0
-		if free > 0 {
-			leases, err := p.store.claim(ctx, free, p.providers, p.cfg.ReconcileEvery)
-			if err != nil && ctx.Err() == nil {
-				// The database is away: no claims, and one line per wait.
-				p.log.Warn("claim due connections", "err", err, "retry_in", p.cfg.BackoffBase)
-				if !sleep(ctx, p.cfg.BackoffBase) {
-					return
-				}
-				continue
-			}
-			for _, l := range leases {
-				slots <- struct{}{}
-				wg.Go(func() {
-					defer func() {
-						<-slots
-						select {
-						case freed <- struct{}{}:
-						default:
-						}
-					}()
-					p.poll(ctx, l)
-				})
-			}
-			claimed = len(leases)
-		}
-		// All slots taken: claim again when one frees. Otherwise nothing
-		// more is due now: look again after a while.
-		var wake <-chan struct{}
-		if claimed == free {
-			wake = freed
-		}
-		idle.Reset(p.cfg.IdleWait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-idle.C:
-		}
-	}
-}
-
-// sleep waits for d; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // measureBacklog sets the backlog gauges from the database now and then,

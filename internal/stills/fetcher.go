@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/camera"
+	"github.com/poslink/poslink/internal/workloop"
 )
 
 // Fetcher fetches the due stills. Run it on as many instances as needed:
@@ -62,7 +63,7 @@ func (f *Fetcher) Run(ctx context.Context) {
 		if ctx.Err() == nil {
 			f.log.Warn("stills fetcher waits for the database", "err", err)
 		}
-		if !sleep(ctx, f.cfg.BackoffBase) {
+		if !workloop.Sleep(ctx, f.cfg.BackoffBase) {
 			return
 		}
 	}
@@ -70,57 +71,13 @@ func (f *Fetcher) Run(ctx context.Context) {
 		"payment_window", f.cfg.PaymentWindow)
 	var wg sync.WaitGroup
 	wg.Go(func() { f.maintain(ctx) })
-	f.claimLoop(ctx, &wg)
+	workloop.Loop[*lease]{Concurrency: f.cfg.Concurrency, IdleWait: f.cfg.IdleWait, RetryWait: f.cfg.BackoffBase,
+		Claim: func(ctx context.Context, n int) ([]*lease, error) {
+			return f.store.claim(ctx, n, f.cfg.PaymentWindow)
+		},
+		Work: f.fetch, Log: f.log, What: "stills"}.Run(ctx, &wg)
 	wg.Wait()
 	f.log.Info("stills fetcher stopped")
-}
-
-// claimLoop claims due stills while it has free slots and fetches each in
-// a goroutine of wg, until ctx ends.
-func (f *Fetcher) claimLoop(ctx context.Context, wg *sync.WaitGroup) {
-	slots := make(chan struct{}, f.cfg.Concurrency)
-	freed := make(chan struct{}, 1)
-	idle := time.NewTimer(0)
-	defer idle.Stop()
-	for {
-		free := cap(slots) - len(slots)
-		claimed := 0
-		if free > 0 {
-			leases, err := f.store.claim(ctx, free, f.cfg.PaymentWindow)
-			if err != nil && ctx.Err() == nil {
-				f.log.Warn("claim due stills", "err", err, "retry_in", f.cfg.BackoffBase)
-				if !sleep(ctx, f.cfg.BackoffBase) {
-					return
-				}
-				continue
-			}
-			for _, l := range leases {
-				slots <- struct{}{}
-				wg.Go(func() {
-					defer func() {
-						<-slots
-						select {
-						case freed <- struct{}{}:
-						default:
-						}
-					}()
-					f.fetch(ctx, l)
-				})
-			}
-			claimed = len(leases)
-		}
-		var wake <-chan struct{}
-		if claimed == free {
-			wake = freed
-		}
-		idle.Reset(f.cfg.IdleWait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-idle.C:
-		}
-	}
 }
 
 // fetch asks the camera cloud for a claimed still, with no transaction
@@ -242,18 +199,6 @@ func backoff(n int, base, max time.Duration) time.Duration {
 	}
 	d = min(d, max)
 	return d - rand.N(d/2+1)
-}
-
-// sleep waits for d; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // clip cuts s to at most n runes.
