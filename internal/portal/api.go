@@ -40,7 +40,10 @@ func (s *Server) apiRoutes(r chi.Router) {
 		r.Group(func(r chi.Router) {
 			r.Use(s.sessions.LoadAndSave, s.loadUser, s.apiAuth)
 			r.Get("/cameras", s.apiCameras)
+			r.Get("/cameras/{cameraID}/transactions", s.apiCameraTransactions)
 			r.Get("/cameras/{cameraID}/transactions/stream", s.apiCameraStream)
+			r.Get("/transactions/{txnID}", s.apiTransactionDetail)
+			r.Get("/transactions/{txnID}/thumbnail", s.apiThumbnail)
 		})
 	})
 }

@@ -276,6 +276,14 @@ func (fx *badInputFixture) badRoutes() []badRoute {
 		{method: "GET", pattern: "/api/v1/cameras/{cameraID}/transactions/stream", who: "owner", stream: true,
 			query: vals("after", "0"), fields: []badField{field("after", done, refused, refused, refused)}},
 		{method: "GET", pattern: "/api/v1/openapi.json", who: "anon"},
+		// The list's times, kind, limit and cursor are refused unless right;
+		// a search with markup finds nothing.
+		{method: "GET", pattern: "/api/v1/cameras/{cameraID}/transactions", who: "owner", query: vals("limit", "10"),
+			fields: []badField{field("from", done, refused, refused, refused), field("to", done, refused, refused, refused),
+				field("kind", done, refused, refused, refused), field("q", done, refused, refused, done),
+				field("limit", done, refused, refused, refused), field("cursor", done, refused, refused, refused)}},
+		{method: "GET", pattern: "/api/v1/transactions/{txnID}", who: "owner"},
+		{method: "GET", pattern: "/api/v1/transactions/{txnID}/thumbnail", who: "owner"},
 
 		{method: "GET", pattern: "/support/", who: "staff"},
 		{method: "GET", pattern: "/support/tenants", who: "staff", query: vals("q", "入力"),

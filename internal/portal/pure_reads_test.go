@@ -93,14 +93,20 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 	}
 	// Sales on the register camera: one whose still is stored, one pending,
 	// one in a recording gap.
-	var stillPages []string
+	var stillPages, apiReads []string
 	for _, st := range []string{"ready", "pending", "no_recording"} {
 		var img []byte
 		if st == "ready" {
 			img = testJPEG(t)
 		}
-		stillPages = append(stillPages, fmt.Sprintf("/cameras/%d/transactions/%d/still", cam.ID,
-			e.stillSale(t, tn.ID, sm.ID, cam.ID, "payment", st, img)))
+		id := e.stillSale(t, tn.ID, sm.ID, cam.ID, "payment", st, img)
+		stillPages = append(stillPages, fmt.Sprintf("/cameras/%d/transactions/%d/still", cam.ID, id))
+		apiReads = append(apiReads, "/api/v1/transactions/"+itoa(id), "/api/v1/transactions/"+itoa(id)+"/thumbnail")
+	}
+	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
+		apiReads = append(apiReads, "/api/v1/cameras/"+itoa(c)+"/transactions",
+			"/api/v1/cameras/"+itoa(c)+"/transactions?"+url.Values{"kind": {"cancel"}, "q": {"R"}, "limit": {"1"},
+				"from": {testNow.Add(-24 * time.Hour).Format(time.RFC3339)}, "to": {testNow.Format(time.RFC3339)}}.Encode())
 	}
 
 	staff := e.login(t, staffEmail, staffPW)
@@ -149,6 +155,20 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 	for range 3 {
 		if res, _ := apiCall(t, e, nil, http.MethodGet, "/api/v1/cameras", live); res.StatusCode != http.StatusOK {
 			t.Errorf("API with a token: %d", res.StatusCode)
+		}
+	}
+	// The API's transactions, with the token and with the session; a
+	// still not ready is a problem, not a write.
+	for _, p := range apiReads {
+		for _, c := range []*client{nil, owner} {
+			token := live
+			if c != nil {
+				token = ""
+			}
+			res, body := apiCall(t, e, c, http.MethodGet, p, token)
+			if s := res.StatusCode; s != http.StatusOK && s != http.StatusServiceUnavailable && s != http.StatusNotFound {
+				t.Errorf("GET %s: %d %s", p, res.StatusCode, body)
+			}
 		}
 	}
 	t.Logf("%d pages read", visited)
