@@ -284,7 +284,7 @@ func TestLiveStreamAcrossTwoInstances(t *testing.T) {
 		got := s.next(t)
 		soldAt, _ := time.Parse(time.RFC3339, fmt.Sprint(got["sold_at"]))
 		if got["receipt_no"] != "R-m-1" || got["total"] != 1200.0 || got["deposit"] != 2200.0 || got["change"] != 1000.0 ||
-			got["kind"] != "payment" || got["terminal"] != "レジ1" || got["staff"] != "佐藤" || soldAt.IsZero() {
+			got["kind"] != "payment" || got["terminal_name"] != "レジ1" || got["staff"] != "佐藤" || soldAt.IsZero() {
 			t.Errorf("instance %s streamed %v", name, got)
 		}
 	}

@@ -22,10 +22,11 @@ type Transaction struct {
 	Deposit   int64  `json:"deposit"`
 	Change    int64  `json:"change"`
 	ReceiptNo string `json:"receipt_no"`
-	// Terminal is the register's name as bound (empty when it had none);
-	// TerminalKey its ID at the provider.
-	Terminal    string `json:"terminal"`
-	TerminalKey string `json:"terminal_key"`
+	// TerminalName is the register's name as bound (empty when it had
+	// none), Terminal its ID at the provider: the names of the API's
+	// transactions.
+	TerminalName string `json:"terminal_name"`
+	Terminal     string `json:"terminal"`
 	Staff       string `json:"staff"`
 }
 
@@ -101,8 +102,8 @@ func (f *Follower) Next(ctx context.Context) ([]Transaction, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Transaction, error) {
 		var t Transaction
 		var offset int32
-		err := r.Scan(&t.ID, &t.SoldAt, &offset, &t.Kind, &t.Total, &t.Deposit, &t.Change, &t.ReceiptNo, &t.Terminal,
-			&t.TerminalKey, &t.Staff)
+		err := r.Scan(&t.ID, &t.SoldAt, &offset, &t.Kind, &t.Total, &t.Deposit, &t.Change, &t.ReceiptNo, &t.TerminalName,
+			&t.Terminal, &t.Staff)
 		t.SoldAt = t.SoldAt.In(time.FixedZone("", int(offset)))
 		return t, err
 	})

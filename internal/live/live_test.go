@@ -372,7 +372,7 @@ func TestFollowerDeliversEachOnce(t *testing.T) {
 		t.Fatalf("got %v, %v; want %v", ids(got), err, want)
 	}
 	tx := got[0]
-	if tx.Kind != "payment" || tx.Total != 1200 || tx.Deposit != 2000 || tx.Change != 800 || tx.Terminal != "レジ1" ||
+	if tx.Kind != "payment" || tx.Total != 1200 || tx.Deposit != 2000 || tx.Change != 800 || tx.TerminalName != "レジ1" || tx.Terminal != "r1" ||
 		tx.Staff != "山田" || tx.ReceiptNo == "" {
 		t.Errorf("row: %+v", tx)
 	}

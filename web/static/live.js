@@ -14,9 +14,9 @@
 // The stream (GET /cameras/{id}/events, server-sent events) sends each
 // new transaction as an event "transaction" whose id is the transaction's
 // and whose data is its row as JSON: id, sold_at (RFC 3339 with the
-// register's zone), kind, total, deposit, change, receipt_no, terminal,
-// terminal_key, staff. The stream resumes after the newest row shown
-// (?after=), and EventSource resumes after the last event it got
+// register's zone), kind, total, deposit, change, receipt_no, terminal
+// (the register's ID), terminal_name, staff. The stream begins where the
+// page says (?after=), and EventSource resumes after the last event it got
 // (Last-Event-ID) when the connection drops. Rows are built as text nodes:
 // nothing from the server is parsed as markup.
 (function () {
@@ -85,7 +85,7 @@
     tr.appendChild(cell(money(t.deposit), "num"));
     tr.appendChild(cell(money(t.change), "num"));
     tr.appendChild(cell(t.receipt_no, "mono"));
-    tr.appendChild(cell(t.terminal || t.terminal_key));
+    tr.appendChild(cell(t.terminal_name || t.terminal));
     tr.appendChild(cell(t.staff));
     var thumb = cell("", "dash-thumb");
     var img = document.createElement("img");
