@@ -27,7 +27,7 @@ type Transaction struct {
 	// transactions.
 	TerminalName string `json:"terminal_name"`
 	Terminal     string `json:"terminal"`
-	Staff       string `json:"staff"`
+	Staff        string `json:"staff"`
 }
 
 // Limit is the most transactions one read returns.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"os"
 	"os/exec"
 	"strconv"
@@ -178,8 +179,10 @@ func TestCrashAtAnyPointStoresEachTransactionOnce(t *testing.T) {
 			awaitBefore(t, deadline, "the restarted poller", done, func() string {
 				var state string
 				_ = f.pool.QueryRow(f.ctx, `SELECT row_to_json(s)::text FROM poll_states s`).Scan(&state)
-				return fmt.Sprintf("(poll state %s; %d stored, %d expected; calls %d)", state, len(f.stored(t, conn.ID)),
-					len(f.fake.expected(conn.ID, now)), len(f.fake.callsOf(conn.ID, "")))
+				got := f.stored(t, conn.ID)
+				return fmt.Sprintf("(poll state %s; %d stored, %d expected; calls %d; deleted %+v; edited %+v; first difference: %s)",
+					state, len(got), len(want), len(f.fake.callsOf(conn.ID, "")), got["deleted"], got["edited"],
+					firstDifference(want, got, "deleted"))
 			})
 			revs := map[string][]revision{"edited": {{1, "delivery", "payment", 1000}}, "deleted": {{1, "vanished", "payment", 700}}}
 			for id, want := range revs {
@@ -192,6 +195,29 @@ func TestCrashAtAnyPointStoresEachTransactionOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstDifference names a transaction where got differs from want (but
+// the IDs left out), for a failure's message.
+func firstDifference(want map[string]pos.Transaction, got map[string]storedTxn, except ...string) string {
+	for id, tx := range want {
+		if slices.Contains(except, id) {
+			continue
+		}
+		s, ok := got[id]
+		if !ok {
+			return id + " missing"
+		}
+		if d := sameAsDelivered(s, tx); d != "" {
+			return id + ": " + d
+		}
+	}
+	for id := range got {
+		if _, ok := want[id]; !ok && !slices.Contains(except, id) {
+			return id + " stored, not delivered"
+		}
+	}
+	return "none"
 }
 
 // caughtUpExcept says whether got holds what want does, leaving out some
