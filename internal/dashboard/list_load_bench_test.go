@@ -199,7 +199,7 @@ func seedTransactions(b *testing.B, pool *pgxpool.Pool, total int, now time.Time
 			camera := int64(rng.IntN(loadCameras) + 1)
 			register := 1 + rng.IntN(2)
 			// In the order of sale, as the poller stores them.
-			sold := now.Add(-time.Duration(total-i) * loadDays * 24 * time.Hour / time.Duration(total)).Truncate(time.Second).In(jst)
+			sold := now.Add(-time.Duration(float64(total-i) / float64(total) * float64(loadDays*24*time.Hour))).Truncate(time.Second).In(jst)
 			amount := int64(100 + rng.IntN(20_000))
 			deposit := (amount/1000 + 1) * 1000
 			raw := fmt.Sprintf(`{"transactionHeadId":"%d","terminalId":"%d","total":"%d","deposit":"%d","change":"%d","storeId":"1"}`,
