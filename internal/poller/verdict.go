@@ -7,6 +7,7 @@ import (
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/ubiregi"
+	"github.com/poslink/poslink/internal/workloop"
 )
 
 // verdict is what a failed poll means for the connection, decided from
@@ -40,7 +41,7 @@ const (
 // the backoff (and toward showing エラー); a 429 too, so that a provider
 // answering nothing but 429 is asked less and less often.
 func (p *Poller) judge(l *lease, err error) verdict {
-	back := backoff(l.failures+1, p.cfg.BackoffBase, p.cfg.BackoffMax)
+	back := workloop.Backoff(l.failures+1, p.cfg.BackoffBase, p.cfg.BackoffMax)
 	e, ok := pos.AsError(err)
 	if !ok {
 		// Ours (the database, a bug): try again later like an outage.

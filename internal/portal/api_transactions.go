@@ -260,15 +260,5 @@ func (s *Server) apiThumbnail(w http.ResponseWriter, r *http.Request) {
 		s.respond(w, r, refusal)
 		return
 	}
-	etag := st.ETag()
-	h := w.Header()
-	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(stillMaxAge))
-	h.Set("ETag", etag)
-	if r.Header.Get("If-None-Match") == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.Set("Content-Type", "image/jpeg")
-	h.Set("Content-Length", strconv.Itoa(len(st.Image)))
-	_, _ = w.Write(st.Image)
+	serveStillImage(w, r, st)
 }

@@ -63,16 +63,7 @@ func (s *Server) serveStill(w http.ResponseWriter, r *http.Request, tenantID int
 	h := w.Header()
 	h.Set("X-Still-State", string(st.State))
 	if st.State == stills.Ready {
-		etag := st.ETag()
-		h.Set("Cache-Control", "private, max-age="+strconv.Itoa(stillMaxAge))
-		h.Set("ETag", etag)
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		h.Set("Content-Type", "image/jpeg")
-		h.Set("Content-Length", strconv.Itoa(len(st.Image)))
-		_, _ = w.Write(st.Image)
+		serveStillImage(w, r, st)
 		return
 	}
 	name, ok := stillPlaceholders[st.State]
@@ -91,4 +82,20 @@ func (s *Server) serveStill(w http.ResponseWriter, r *http.Request, tenantID int
 	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(age))
 	h.Set("Content-Type", "image/svg+xml")
 	_, _ = w.Write(img)
+}
+
+// serveStillImage answers a ready still's JPEG, private and cached for a
+// day, or 304 when the client holds it (its ETag).
+func serveStillImage(w http.ResponseWriter, r *http.Request, st stills.Still) {
+	etag := st.ETag()
+	h := w.Header()
+	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(stillMaxAge))
+	h.Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "image/jpeg")
+	h.Set("Content-Length", strconv.Itoa(len(st.Image)))
+	_, _ = w.Write(st.Image)
 }

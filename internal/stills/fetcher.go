@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,7 +122,7 @@ func (f *Fetcher) record(ctx context.Context, l *lease, image []byte, err error)
 		return outcomeReady, f.store.ready(ctx, l, image)
 	}
 	reason := clip(err.Error(), 500)
-	back := backoff(l.attempts+1, f.cfg.BackoffBase, f.cfg.BackoffMax)
+	back := workloop.Backoff(l.attempts+1, f.cfg.BackoffBase, f.cfg.BackoffMax)
 	log := f.log.With("transaction_id", l.txnID, "device_id", l.deviceID, "attempts", l.attempts+1, "err", err)
 	switch camera.ClassOf(err) {
 	case camera.NoRecording:
@@ -188,17 +187,6 @@ func (f *Fetcher) Trim(ctx context.Context) error {
 		f.log.Debug("stills evicted", "count", n, "cache_bytes", size)
 	}
 	return nil
-}
-
-// backoff is the wait after the n-th consecutive failure: base doubled
-// per failure before it, at most max, less a random part up to a half.
-func backoff(n int, base, max time.Duration) time.Duration {
-	d := base
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	d = min(d, max)
-	return d - rand.N(d/2+1)
 }
 
 // clip cuts s to at most n runes.

@@ -7,6 +7,7 @@ package workloop
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -91,4 +92,17 @@ func Sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// Backoff is the wait after the n-th consecutive failure (n ≥ 1): base
+// doubled for each failure before it, at most max, of which a random part
+// up to half is taken off, so that work failing together (an outage) does
+// not come back together.
+func Backoff(n int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	return d - rand.N(d/2+1)
 }
