@@ -36,8 +36,11 @@ func (s *Server) dashModel(r *http.Request, v dashView, d dashRequest) views.Das
 		view.CSV = d.url(path+".csv", nil)
 		// The stream begins after the newest transaction stored as the page
 		// is read: a row committed meanwhile comes on it, none listed twice.
-		if latest, err := live.Latest(r.Context(), s.deps.Pool); d.live() && err == nil {
-			view.LiveSrc, view.StillBase = views.CameraEventsURL(v.camera.ID)+"?after="+strconv.FormatInt(latest, 10), v.base
+		// Should that read fail, the page is served without live arrival.
+		if d.live() {
+			if latest, err := live.Latest(r.Context(), s.deps.Pool); err == nil {
+				view.LiveSrc, view.StillBase = views.CameraEventsURL(v.camera.ID)+"?after="+strconv.FormatInt(latest, 10), v.base
+			}
 		}
 	}
 	return view
