@@ -165,16 +165,37 @@ func (t Terminal) Minute(m int64, yield func(Sale) bool) bool {
 // Sales calls yield with every sale paid in [from, to), in order, until
 // yield returns false.
 func (t Terminal) Sales(from, to time.Time, yield func(Sale) bool) {
-	for m := ceilMinute(from); m < ceilMinute(to); m++ {
-		if !t.Minute(m, yield) {
+	for m := floorMinute(from); m < ceilMinute(to); m++ {
+		if !t.Minute(m, paidIn(from, to, yield)) {
 			return
 		}
 	}
 }
 
+// paidIn passes on to yield the sales paid in [from, to): the first and
+// last minutes of a range that does not begin or end on a minute hold
+// sales on both sides of it.
+func paidIn(from, to time.Time, yield func(Sale) bool) func(Sale) bool {
+	return func(s Sale) bool {
+		if s.PaidAt.Before(from) || !s.PaidAt.Before(to) {
+			return true
+		}
+		return yield(s)
+	}
+}
+
+// floorMinute is the Unix minute t falls in.
+func floorMinute(t time.Time) int64 {
+	m := t.Unix() / 60
+	if time.Unix(m*60, 0).After(t) {
+		m-- // before 1970
+	}
+	return m
+}
+
 // ceilMinute is the first Unix minute starting at or after t.
 func ceilMinute(t time.Time) int64 {
-	m := t.Unix() / 60
+	m := floorMinute(t)
 	if time.Unix(m*60, 0).Before(t) {
 		m++
 	}

@@ -141,3 +141,49 @@ func TestChangedSeesLaterChangesOnlyOnceHappened(t *testing.T) {
 		t.Fatalf("windows saw %d changes, the stream has %d", got, want)
 	}
 }
+
+// A range that does not begin or end on a minute holds exactly the sales
+// paid within it: a reconcile over "the last 72 hours" from any second
+// must list every sale it would find stored, and no later one.
+func TestSalesAndStreamKeepToRangesWithinAMinute(t *testing.T) {
+	terms := []Terminal{{Seed: 7}, {Seed: 8}, {Seed: 9}}
+	noon := day.Add(12 * time.Hour)
+	var all []Sale
+	for _, term := range terms {
+		term.Sales(noon, noon.Add(time.Hour), func(s Sale) bool { all = append(all, s); return true })
+	}
+	if len(all) == 0 {
+		t.Fatal("no sales at noon: the test tests nothing")
+	}
+	split := 0
+	for _, s := range all {
+		from := s.PaidAt.Add(-time.Second)
+		if from.Truncate(time.Minute).Equal(from) {
+			continue
+		}
+		split++
+		// [s − 1 s, s + 1 s) begins and ends inside minutes.
+		to := s.PaidAt.Add(time.Second)
+		var want []Sale
+		for _, x := range all {
+			if !x.PaidAt.Before(from) && x.PaidAt.Before(to) {
+				want = append(want, x)
+			}
+		}
+		var got []Sale
+		Stream(terms, from, to, func(_ int, x Sale) bool { got = append(got, x); return true })
+		if len(got) != len(want) {
+			t.Fatalf("Stream over [%s, %s): %d sales, want %d", from, to, len(got), len(want))
+		}
+		n := 0
+		for _, term := range terms {
+			term.Sales(from, to, func(Sale) bool { n++; return true })
+		}
+		if n != len(want) {
+			t.Fatalf("Sales over [%s, %s): %d sales, want %d", from, to, n, len(want))
+		}
+	}
+	if split == 0 {
+		t.Fatal("no sale after a minute's first second: the test tests nothing")
+	}
+}

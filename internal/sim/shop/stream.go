@@ -6,9 +6,9 @@ import "time"
 // ordered by minute, then terminal (its index in terminals), then place in
 // the minute: the order of IDs built as (minute, terminal, index).
 func Stream(terminals []Terminal, from, to time.Time, yield func(ti int, s Sale) bool) {
-	for m := ceilMinute(from); m < ceilMinute(to); m++ {
+	for m := floorMinute(from); m < ceilMinute(to); m++ {
 		for ti, t := range terminals {
-			if !t.Minute(m, func(s Sale) bool { return yield(ti, s) }) {
+			if !t.Minute(m, paidIn(from, to, func(s Sale) bool { return yield(ti, s) })) {
 				return
 			}
 		}
