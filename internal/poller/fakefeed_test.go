@@ -40,8 +40,10 @@ type fakeFeeds struct {
 	// page, when set, may replace an answered page (malformed records).
 	page func(connID int64, p pos.Page) pos.Page
 
-	calls    []fakeCall
-	inflight map[int64]int
+	calls []fakeCall
+	// inflight are the calls in flight by connection, each as the time
+	// its caller stops waiting for it (its context's deadline).
+	inflight map[int64]map[*time.Time]bool
 	overlaps int
 	// since is the last backfill start asked for (empty cursor), per
 	// connection.
@@ -73,7 +75,7 @@ type fakeAccount struct {
 
 func newFakeFeeds(now func() time.Time) *fakeFeeds {
 	return &fakeFeeds{now: now, pageSize: 1000, accounts: map[int64]*fakeAccount{},
-		inflight: map[int64]int{}, since: map[int64]time.Time{}}
+		inflight: map[int64]map[*time.Time]bool{}, since: map[int64]time.Time{}}
 }
 
 // add makes connID an account with registers keyed keys, their sales
@@ -134,13 +136,27 @@ func (f *fakeFeeds) overlapCount() int {
 }
 
 // enter starts a call: it counts an overlap when another call of the same
-// connection is in flight, waits the latency and asks the fault.
+// connection is in flight, waits the latency and asks the fault. A call
+// whose caller's deadline has passed counts as ended, as an HTTP client
+// ends it then: on a loaded machine the fake's own work (computing the
+// page under its lock) may finish it later than any real call would.
 func (f *fakeFeeds) enter(ctx context.Context, connID int64, op string) (func(error), error) {
 	f.mu.Lock()
-	f.inflight[connID]++
-	if f.inflight[connID] > 1 {
-		f.overlaps++
+	now := time.Now()
+	for until := range f.inflight[connID] {
+		if until.After(now) {
+			f.overlaps++
+			break
+		}
 	}
+	until, ok := ctx.Deadline()
+	if !ok {
+		until = now.Add(24 * time.Hour)
+	}
+	if f.inflight[connID] == nil {
+		f.inflight[connID] = map[*time.Time]bool{}
+	}
+	f.inflight[connID][&until] = true
 	lat := f.latency
 	if f.jitter > 0 {
 		lat += time.Duration(rand.Int64N(int64(2*f.jitter))) - f.jitter
@@ -150,7 +166,7 @@ func (f *fakeFeeds) enter(ctx context.Context, connID int64, op string) (func(er
 	leave := func(err error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		f.inflight[connID]--
+		delete(f.inflight[connID], &until)
 		f.calls = append(f.calls, fakeCall{connID: connID, op: op, at: time.Now(), err: err})
 	}
 	if lat > 0 {
