@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,7 +21,7 @@ type Config struct {
 	// slash needed.
 	BaseURL string
 	// APIKey is sent as the Safie-API-Key header. Empty: every call fails
-	// with CredentialsRefused without being sent.
+	// with pos.CredentialsRefused without being sent.
 	APIKey string
 	// HTTPClient makes the calls (nil: a client without its own timeout).
 	HTTPClient *http.Client
@@ -79,8 +78,9 @@ type call struct {
 	deviceID string
 }
 
-func (k call) fail(status int, class Class, detail string) *Error {
-	return &Error{Op: k.op, DeviceID: k.deviceID, Status: status, Class: class, Detail: pos.Shorten(detail)}
+func (k call) fail(status int, class pos.Class, detail string) *pos.Error {
+	return &pos.Error{Provider: Provider, Op: k.op, Account: k.deviceID, Status: status, Class: class,
+		Detail: pos.Shorten(detail)}
 }
 
 // answer is a whole HTTP answer.
@@ -92,10 +92,10 @@ type answer struct {
 
 // get sends GET path?query with the key and reads the whole body, at most
 // limit bytes, within the client's time limit. A failure to get a whole
-// answer is Unavailable; a body over the limit is Malformed.
+// answer is pos.Unavailable; a body over the limit is pos.Malformed.
 func (c *Client) get(ctx context.Context, k call, path string, query url.Values, limit int64) (answer, error) {
 	if c.key == "" {
-		return answer{}, k.fail(0, CredentialsRefused, "no API key is configured")
+		return answer{}, k.fail(0, pos.CredentialsRefused, "no API key is configured")
 	}
 	u := c.base + path
 	if len(query) > 0 {
@@ -105,7 +105,7 @@ func (c *Client) get(ctx context.Context, k call, path string, query url.Values,
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return answer{}, k.fail(0, Malformed, "request: "+err.Error())
+		return answer{}, k.fail(0, pos.Malformed, "request: "+err.Error())
 	}
 	req.Header.Set(apiKeyHeader, c.key)
 	res, err := c.hc.Do(req)
@@ -118,44 +118,34 @@ func (c *Client) get(ctx context.Context, k call, path string, query url.Values,
 		return answer{}, c.transportError(k, err)
 	}
 	if int64(len(body)) > limit {
-		return answer{}, k.fail(res.StatusCode, Malformed, "body larger than the limit of the call")
+		return answer{}, k.fail(res.StatusCode, pos.Malformed, "body larger than the limit of the call")
 	}
 	return answer{status: res.StatusCode, header: res.Header, body: body}, nil
 }
 
-// transportError classifies a call that got no whole answer: Unavailable,
-// with Waited set when it ran out of time. Its text names the URL, which
-// holds no secret.
-func (c *Client) transportError(k call, err error) *Error {
-	e := &Error{Op: k.op, DeviceID: k.deviceID, Class: Unavailable, Err: err}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		e.Waited = c.timeout
-	}
+// transportError classifies a call that got no whole answer (see
+// pos.Transport). Its text names the URL, which holds no secret.
+func (c *Client) transportError(k call, err error) *pos.Error {
+	e := pos.Transport(Provider, k.op, c.timeout, err)
+	e.Account = k.deviceID
 	return e
 }
 
-// statusError turns an answer that is not a 200 into an *Error. on404 is
-// what a 404 means for the call (NotFound unless the call knows better).
+// statusError turns an answer that is not a 200 into a *pos.Error of the
+// status's class. on404 is the reason a 404 gives for the call (none: the
+// device or list is not found; ReasonNoRecording for a picture).
 //
 // ASSUMPTION (shared/pos-apis.md §5 #19): errors are {"message": "..."};
 // the message is kept for logs only, except that a 404 saying "device"
 // is the device not found, whatever the call.
-func (c *Client) statusError(k call, a answer, on404 Class) *Error {
+func (c *Client) statusError(k call, a answer, on404 string) *pos.Error {
 	msg := errorMessage(a)
-	e := k.fail(a.status, Malformed, msg)
-	switch s := a.status; {
-	case s == http.StatusTooManyRequests:
-		e.Class = RateLimited
+	e := k.fail(a.status, pos.StatusClass(a.status), msg)
+	switch {
+	case e.Class == pos.RateLimited:
 		e.RetryAfter = pos.ParseRetryAfter(a.header, c.now())
-	case s >= 500:
-		e.Class = Unavailable
-	case s == http.StatusUnauthorized, s == http.StatusForbidden:
-		e.Class = CredentialsRefused
-	case s == http.StatusNotFound && strings.Contains(strings.ToLower(msg), "device"):
-		e.Class = NotFound
-	case s == http.StatusNotFound:
-		e.Class = on404
+	case e.Class == pos.NotFound && !strings.Contains(strings.ToLower(msg), "device"):
+		e.Reason = on404
 	}
 	return e
 }

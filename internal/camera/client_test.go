@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/poslink/poslink/internal/camera"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/sim/camcloud"
 	"github.com/poslink/poslink/internal/sim/fault"
 	"github.com/poslink/poslink/internal/sim/simclock"
@@ -90,15 +91,16 @@ func (f *fixture) newClientWithin(apiKey string, skew, limit time.Duration) *cam
 		Timeout: limit, Now: func() time.Time { return f.clock.Now().Add(skew) }})
 }
 
-// wantErr checks that err is a camera cloud failure of the class.
-func wantErr(t *testing.T, err error, class camera.Class) camera.Error {
+// wantErr checks that err is a camera cloud failure of the class, with
+// the reason ("" for none).
+func wantErr(t *testing.T, err error, class pos.Class, reason string) pos.Error {
 	t.Helper()
-	e, ok := camera.AsError(err)
-	if !ok {
-		t.Fatalf("error %v (%T), want a camera.Error of class %v", err, err, class)
+	e, ok := pos.AsError(err)
+	if !ok || e.Provider != camera.Provider {
+		t.Fatalf("error %v (%T), want a camera cloud pos.Error of class %v", err, err, class)
 	}
-	if e.Class != class {
-		t.Fatalf("class %v, want %v: %v", e.Class, class, err)
+	if e.Class != class || e.Reason != reason {
+		t.Fatalf("class %v reason %q, want %v %q: %v", e.Class, e.Reason, class, reason, err)
 	}
 	if strings.Contains(err.Error(), key) {
 		t.Fatalf("the error shows the API key: %v", err)
@@ -163,7 +165,7 @@ func TestDevices(t *testing.T) {
 		t.Fatalf("first page: %+v %v", p, err)
 	}
 	for _, c := range [][2]int{{-1, 10}, {0, 0}, {0, 101}} {
-		if _, err := f.client.Devices(ctx, c[0], c[1]); err == nil || camera.ClassOf(err) != 0 {
+		if _, err := f.client.Devices(ctx, c[0], c[1]); err == nil || pos.ClassOf(err) != 0 {
 			t.Fatalf("page %v: %v", c, err)
 		}
 	}
@@ -192,7 +194,7 @@ func TestStillAtRecordedSecond(t *testing.T) {
 
 // TestStillWithoutRecording: at night for a camera switched off, in a
 // gap, in a power cut injected through the control API, before the
-// camera first recorded: NoRecording, final.
+// camera first recorded: no recording, final.
 func TestStillWithoutRecording(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -218,7 +220,7 @@ func TestStillWithoutRecording(t *testing.T) {
 		"midnight":       {entrance, time.Date(2026, 11, 23, 0, 0, 0, 0, jst)},
 	} {
 		_, err := f.client.Still(ctx, c.dev, c.at)
-		if e := wantErr(t, err, camera.NoRecording); e.Status != http.StatusNotFound || e.DeviceID != c.dev || e.RetryAfter != 0 {
+		if e := wantErr(t, err, pos.NotFound, camera.ReasonNoRecording); e.Status != http.StatusNotFound || e.Account != c.dev || e.RetryAfter != 0 {
 			t.Fatalf("%s: %+v", name, e)
 		}
 	}
@@ -228,7 +230,7 @@ func TestStillWithoutRecording(t *testing.T) {
 	wantJPEG(t)(f.client.Still(ctx, register, gapTo.Add(time.Second)))
 	// A camera that never recorded has no thumbnail either.
 	_, err = f.client.Thumbnail(ctx, backyard)
-	wantErr(t, err, camera.NoRecording)
+	wantErr(t, err, pos.NotFound, camera.ReasonNoRecording)
 }
 
 // TestStillTooEarly: a moment less than MediaDelay ago is not asked for;
@@ -238,11 +240,11 @@ func TestStillTooEarly(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	_, err := f.client.Still(ctx, register, t0.Add(-10*time.Second))
-	if e := wantErr(t, err, camera.NotYetAvailable); e.RetryAfter != 50*time.Second || e.Status != 0 {
+	if e := wantErr(t, err, pos.Unavailable, camera.ReasonNotYetAvailable); e.RetryAfter != 50*time.Second || e.Status != 0 {
 		t.Fatalf("not yet: %+v", e)
 	}
 	_, err = f.client.Still(ctx, register, t0.Add(time.Hour))
-	if e := wantErr(t, err, camera.NotYetAvailable); e.RetryAfter != time.Hour+time.Minute {
+	if e := wantErr(t, err, pos.Unavailable, camera.ReasonNotYetAvailable); e.RetryAfter != time.Hour+time.Minute {
 		t.Fatalf("in the future: %+v", e)
 	}
 	if n := f.requests.Load(); n != 0 {
@@ -252,14 +254,14 @@ func TestStillTooEarly(t *testing.T) {
 	ahead := f.newClient(key, 30*time.Second)
 	at := t0.Add(-40 * time.Second)
 	_, err = ahead.Still(ctx, register, at)
-	if e := wantErr(t, err, camera.NotYetAvailable); e.Status != http.StatusNotFound || e.RetryAfter != 15*time.Second {
+	if e := wantErr(t, err, pos.Unavailable, camera.ReasonNotYetAvailable); e.Status != http.StatusNotFound || e.RetryAfter != 15*time.Second {
 		t.Fatalf("cloud behind: %+v", e)
 	}
 	f.clock.Advance(time.Minute)
 	wantJPEG(t)(ahead.Still(ctx, register, at))
 	// Out of the grace, the cloud's 404 is final.
 	_, err = ahead.Still(ctx, register, gapFrom.Add(time.Minute))
-	wantErr(t, err, camera.NoRecording)
+	wantErr(t, err, pos.NotFound, camera.ReasonNoRecording)
 }
 
 func TestKeyRefused(t *testing.T) {
@@ -268,15 +270,15 @@ func TestKeyRefused(t *testing.T) {
 	check := func(c *camera.Client, status int) {
 		t.Helper()
 		_, err := c.AllDevices(ctx)
-		if e := wantErr(t, err, camera.CredentialsRefused); e.Status != status {
+		if e := wantErr(t, err, pos.CredentialsRefused, ""); e.Status != status {
 			t.Fatalf("devices: %+v", e)
 		}
 		_, err = c.Still(ctx, register, t0.Add(-time.Hour))
-		wantErr(t, err, camera.CredentialsRefused)
+		wantErr(t, err, pos.CredentialsRefused, "")
 		_, err = c.Thumbnail(ctx, register)
-		wantErr(t, err, camera.CredentialsRefused)
+		wantErr(t, err, pos.CredentialsRefused, "")
 		_, err = c.Recordings(ctx, register, t0.Add(-2*time.Hour), t0.Add(-time.Hour))
-		wantErr(t, err, camera.CredentialsRefused)
+		wantErr(t, err, pos.CredentialsRefused, "")
 	}
 	check(f.newClient("wrong-"+key, 0), http.StatusUnauthorized)
 	before := f.requests.Load()
@@ -295,13 +297,13 @@ func TestUnknownDevice(t *testing.T) {
 	ctx := context.Background()
 	for _, id := range []string{"cam-nowhere", "../devices", "a b/c?d"} {
 		_, err := f.client.Still(ctx, id, t0.Add(-time.Hour))
-		wantErr(t, err, camera.NotFound)
+		wantErr(t, err, pos.NotFound, "")
 		_, err = f.client.Thumbnail(ctx, id)
-		wantErr(t, err, camera.NotFound)
+		wantErr(t, err, pos.NotFound, "")
 		_, err = f.client.Recordings(ctx, id, t0.Add(-2*time.Hour), t0.Add(-time.Hour))
-		wantErr(t, err, camera.NotFound)
+		wantErr(t, err, pos.NotFound, "")
 	}
-	if _, err := f.client.Still(ctx, "", t0.Add(-time.Hour)); err == nil || camera.ClassOf(err) != 0 {
+	if _, err := f.client.Still(ctx, "", t0.Add(-time.Hour)); err == nil || pos.ClassOf(err) != 0 {
 		t.Fatalf("empty device ID: %v", err)
 	}
 }
@@ -318,7 +320,7 @@ func TestRateLimitedDownAndSlow(t *testing.T) {
 	}
 	for name, call := range calls {
 		f.sim.Faults().Burst(1, 3*time.Second)
-		if e := wantErr(t, call(), camera.RateLimited); e.RetryAfter != 3*time.Second || e.Status != http.StatusTooManyRequests {
+		if e := wantErr(t, call(), pos.RateLimited, ""); e.RetryAfter != 3*time.Second || e.Status != http.StatusTooManyRequests {
 			t.Fatalf("%s: %+v", name, e)
 		}
 		if err := call(); err != nil {
@@ -326,7 +328,7 @@ func TestRateLimitedDownAndSlow(t *testing.T) {
 		}
 
 		f.sim.Faults().Set(fault.Settings{Down: []fault.Window{{From: t0, To: t0.Add(time.Minute)}}})
-		if e := wantErr(t, call(), camera.Unavailable); e.Status != http.StatusServiceUnavailable {
+		if e := wantErr(t, call(), pos.Unavailable, ""); e.Status != http.StatusServiceUnavailable {
 			t.Fatalf("%s down: %+v", name, e)
 		}
 
@@ -334,7 +336,7 @@ func TestRateLimitedDownAndSlow(t *testing.T) {
 		patient := f.client
 		f.client = f.newClientWithin(key, 0, 300*time.Millisecond)
 		err := call()
-		if e := wantErr(t, err, camera.Unavailable); e.Waited != 300*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
+		if e := wantErr(t, err, pos.Unavailable, ""); e.Waited != 300*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("%s slow: %+v", name, e)
 		}
 		f.client = patient
@@ -346,7 +348,7 @@ func TestRateLimitedDownAndSlow(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	_, err := f.client.Thumbnail(cctx, register)
-	if wantErr(t, err, camera.Unavailable); !errors.Is(err, context.Canceled) {
+	if wantErr(t, err, pos.Unavailable, ""); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
@@ -356,7 +358,7 @@ func TestConnectionRefusedIsUnavailable(t *testing.T) {
 	ts.Close()
 	c := camera.New(camera.Config{BaseURL: ts.URL, APIKey: key, Timeout: time.Second})
 	_, err := c.Thumbnail(context.Background(), register)
-	if e := wantErr(t, err, camera.Unavailable); e.Waited != 0 || e.Status != 0 {
+	if e := wantErr(t, err, pos.Unavailable, ""); e.Waited != 0 || e.Status != 0 {
 		t.Fatalf("refused: %+v", e)
 	}
 }
@@ -390,7 +392,7 @@ func TestNoGoroutinesLeftBehind(t *testing.T) {
 	f.sim.Faults().Set(fault.Settings{Latency: fault.Duration(time.Second)})
 	for range 3 {
 		_, err := hasty.Thumbnail(ctx, register)
-		wantErr(t, err, camera.Unavailable)
+		wantErr(t, err, pos.Unavailable, "")
 	}
 	f.sim.Faults().Set(fault.Settings{})
 	hc.CloseIdleConnections()

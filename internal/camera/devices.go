@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // Device is a camera the API key may read.
@@ -70,26 +72,26 @@ func (c *Client) Devices(ctx context.Context, offset, limit int) (DevicePage, er
 		return DevicePage{}, err
 	}
 	if a.status != http.StatusOK {
-		return DevicePage{}, c.statusError(k, a, NotFound)
+		return DevicePage{}, c.statusError(k, a, "")
 	}
 	var l deviceList
 	if !isJSON(a.header) {
-		return DevicePage{}, k.fail(a.status, Malformed, "not JSON: "+a.header.Get("Content-Type"))
+		return DevicePage{}, k.fail(a.status, pos.Malformed, "not JSON: "+a.header.Get("Content-Type"))
 	}
 	if err := decodeJSON(a.body, &l); err != nil {
-		return DevicePage{}, k.fail(a.status, Malformed, err.Error())
+		return DevicePage{}, k.fail(a.status, pos.Malformed, err.Error())
 	}
 	if l.Total == nil || l.Offset == nil || l.Count == nil || l.HasNext == nil || l.List == nil {
-		return DevicePage{}, k.fail(a.status, Malformed, "device list without total, offset, count, has_next or list")
+		return DevicePage{}, k.fail(a.status, pos.Malformed, "device list without total, offset, count, has_next or list")
 	}
 	if *l.Count != len(l.List) || *l.Offset != offset || len(l.List) > limit || *l.Total < offset+len(l.List) {
-		return DevicePage{}, k.fail(a.status, Malformed, fmt.Sprintf("device list of %d at offset %d says count %d, offset %d, total %d",
+		return DevicePage{}, k.fail(a.status, pos.Malformed, fmt.Sprintf("device list of %d at offset %d says count %d, offset %d, total %d",
 			len(l.List), offset, *l.Count, *l.Offset, *l.Total))
 	}
 	p := DevicePage{Total: *l.Total, Offset: offset, HasNext: *l.HasNext, Devices: make([]Device, len(l.List))}
 	for i, d := range l.List {
 		if d.DeviceID == "" {
-			return DevicePage{}, k.fail(a.status, Malformed, "a device without device_id")
+			return DevicePage{}, k.fail(a.status, pos.Malformed, "a device without device_id")
 		}
 		p.Devices[i] = Device{ID: d.DeviceID, Serial: d.Serial, Name: d.Setting.Name, Model: d.Model.Description,
 			Streaming: d.Status.VideoStreaming}
@@ -111,7 +113,7 @@ func (c *Client) AllDevices(ctx context.Context) ([]Device, error) {
 			return all, nil
 		}
 		if len(p.Devices) == 0 || len(all) >= maxDevices {
-			return nil, (call{op: "devices"}).fail(http.StatusOK, Malformed,
+			return nil, (call{op: "devices"}).fail(http.StatusOK, pos.Malformed,
 				fmt.Sprintf("device list goes on past %d devices (page of %d)", len(all), len(p.Devices)))
 		}
 	}

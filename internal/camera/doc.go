@@ -8,11 +8,13 @@
 //	Recordings           GET /v2/devices/{id}/media?start&end  which periods were recorded
 //
 // It keeps no state and holds no database: every call is one or a few HTTP
-// requests, bounded in time (Config.Timeout) and in size, and every
-// failure is an *Error of a few classes (as the POS clients' pos.Error),
-// two of them the camera's own: NoRecording (nothing was recorded then)
-// and NotYetAvailable (the cloud makes a moment's recording readable
-// about a minute later, MediaDelay).
+// requests, bounded in time (Config.Timeout) and in size. To its callers
+// the camera cloud is one more provider: every failure is a *pos.Error
+// (Provider "camera", Op the call, Account the device ID) of pos's
+// classes, and the camera's own two situations are reasons within them:
+// ReasonNoRecording (pos.NotFound: nothing was recorded then) and
+// ReasonNotYetAvailable (pos.Unavailable with RetryAfter: the cloud makes
+// a moment's recording readable about a minute later, MediaDelay).
 //
 // The simulator speaking the same API is internal/sim/camcloud.
 package camera

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // Image is a picture from the camera cloud.
@@ -40,10 +42,10 @@ var jst = time.FixedZone("JST", 9*3600)
 
 // Still is the picture the camera recorded at the moment at.
 //
-// A moment less than MediaDelay ago is NotYetAvailable without a call
-// (RetryAfter says until when). Where nothing was recorded the answer is
-// NoRecording, except within notYetGrace of MediaDelay, where it is
-// NotYetAvailable.
+// A moment less than MediaDelay ago is ReasonNotYetAvailable without a
+// call (RetryAfter says until when). Where nothing was recorded the answer
+// is ReasonNoRecording, except within notYetGrace of MediaDelay, where it
+// is ReasonNotYetAvailable.
 //
 // ASSUMPTION (shared/pos-apis.md §5 #20): the cloud answers 404 for a
 // moment outside its recordings, and for one whose recording it has not
@@ -56,19 +58,16 @@ func (c *Client) Still(ctx context.Context, deviceID string, at time.Time) (Imag
 	}
 	now := c.now()
 	if ready := at.Add(MediaDelay); ready.After(now) {
-		e := k.fail(0, NotYetAvailable, "")
-		e.RetryAfter = ceilSecond(ready.Sub(now))
-		return Image{}, e
+		return Image{}, notYet(k.fail(0, pos.Unavailable, ""), ceilSecond(ready.Sub(now)))
 	}
 	a, err := c.get(ctx, k, path, url.Values{"timestamp": {at.In(jst).Format(time.RFC3339Nano)}}, maxImage)
 	if err != nil {
 		return Image{}, err
 	}
 	if a.status != http.StatusOK {
-		e := c.statusError(k, a, NoRecording)
-		if sure := at.Add(MediaDelay + notYetGrace); e.Class == NoRecording && sure.After(now) {
-			e.Class = NotYetAvailable
-			e.RetryAfter = min(notYetRetry, ceilSecond(sure.Sub(now)))
+		e := c.statusError(k, a, ReasonNoRecording)
+		if sure := at.Add(MediaDelay + notYetGrace); e.Reason == ReasonNoRecording && sure.After(now) {
+			e = notYet(e, min(notYetRetry, ceilSecond(sure.Sub(now))))
 		}
 		return Image{}, e
 	}
@@ -77,7 +76,7 @@ func (c *Client) Still(ctx context.Context, deviceID string, at time.Time) (Imag
 
 // Thumbnail is the camera's newest picture: the live one while it is
 // connected, else the last it sent. A camera that never sent one is
-// NoRecording.
+// ReasonNoRecording.
 func (c *Client) Thumbnail(ctx context.Context, deviceID string) (Image, error) {
 	k := call{op: "thumbnail", deviceID: deviceID}
 	path, err := devicePath(deviceID, "thumbnail")
@@ -89,7 +88,7 @@ func (c *Client) Thumbnail(ctx context.Context, deviceID string) (Image, error) 
 		return Image{}, err
 	}
 	if a.status != http.StatusOK {
-		return Image{}, c.statusError(k, a, NoRecording)
+		return Image{}, c.statusError(k, a, ReasonNoRecording)
 	}
 	return readImage(k, a)
 }
@@ -100,12 +99,19 @@ func (c *Client) Thumbnail(ctx context.Context, deviceID string) (Image, error) 
 func readImage(k call, a answer) (Image, error) {
 	ct := a.header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "image/jpeg" {
-		return Image{}, k.fail(a.status, Malformed, "not a JPEG: Content-Type "+ct)
+		return Image{}, k.fail(a.status, pos.Malformed, "not a JPEG: Content-Type "+ct)
 	}
 	if !bytes.HasPrefix(a.body, []byte{0xff, 0xd8, 0xff}) || !bytes.HasSuffix(a.body, []byte{0xff, 0xd9}) {
-		return Image{}, k.fail(a.status, Malformed, "not a whole JPEG")
+		return Image{}, k.fail(a.status, pos.Malformed, "not a whole JPEG")
 	}
 	return Image{Data: a.body, ContentType: "image/jpeg"}, nil
+}
+
+// notYet makes e the "not yet": Unavailable with ReasonNotYetAvailable,
+// to be asked again after wait.
+func notYet(e *pos.Error, wait time.Duration) *pos.Error {
+	e.Class, e.Reason, e.RetryAfter = pos.Unavailable, ReasonNotYetAvailable, wait
+	return e
 }
 
 // ceilSecond rounds d up to whole seconds, at least one.

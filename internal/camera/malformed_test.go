@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/poslink/poslink/internal/camera"
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // aJPEG is a small real JPEG.
@@ -91,7 +92,7 @@ func TestMalformedAnswers(t *testing.T) {
 		"recordings text":          {recordings, 200, "text/plain", []byte(`{"list":[]}`)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			e := wantErr(t, c.call(answering(t, c.status, c.ctype, c.body)), camera.Malformed)
+			e := wantErr(t, c.call(answering(t, c.status, c.ctype, c.body)), pos.Malformed, "")
 			if len(e.Detail) > 400 {
 				t.Fatalf("detail of %d bytes", len(e.Detail))
 			}
@@ -128,7 +129,7 @@ func TestCutConnection(t *testing.T) {
 	defer ts.Close()
 	c := camera.New(camera.Config{BaseURL: ts.URL, APIKey: key, Timeout: 5 * time.Second})
 	_, err := c.Thumbnail(context.Background(), register)
-	wantErr(t, err, camera.Unavailable)
+	wantErr(t, err, pos.Unavailable, "")
 }
 
 // TestServerErrors: 5xx of any kind is Unavailable; 403 is a refused key;
@@ -137,16 +138,16 @@ func TestServerErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, s := range []int{500, 502, 503, 504} {
 		_, err := answering(t, s, "text/html", []byte("<h1>Bad Gateway</h1>")).Thumbnail(ctx, register)
-		if e := wantErr(t, err, camera.Unavailable); e.Status != s {
+		if e := wantErr(t, err, pos.Unavailable, ""); e.Status != s {
 			t.Fatalf("%d: %+v", s, e)
 		}
 	}
 	_, err := answering(t, 403, "application/json", []byte(`{"message":"forbidden"}`)).AllDevices(ctx)
-	if e := wantErr(t, err, camera.CredentialsRefused); e.Detail != "forbidden" {
+	if e := wantErr(t, err, pos.CredentialsRefused, ""); e.Detail != "forbidden" {
 		t.Fatalf("403: %+v", e)
 	}
 	_, err = answering(t, 429, "application/json", []byte(`{"message":"slow down"}`)).Still(ctx, register, t0.Add(-time.Hour))
-	if e := wantErr(t, err, camera.RateLimited); e.RetryAfter != time.Second {
+	if e := wantErr(t, err, pos.RateLimited, ""); e.RetryAfter != time.Second {
 		t.Fatalf("429: %+v", e)
 	}
 }

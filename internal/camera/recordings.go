@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // Period is a stretch of time [Start, End) with a recording.
@@ -105,22 +107,22 @@ func (c *Client) media(ctx context.Context, k call, path string, start, end time
 		return nil, err
 	}
 	if a.status != http.StatusOK {
-		return nil, c.statusError(k, a, NotFound)
+		return nil, c.statusError(k, a, "")
 	}
 	if !isJSON(a.header) {
-		return nil, k.fail(a.status, Malformed, "not JSON: "+a.header.Get("Content-Type"))
+		return nil, k.fail(a.status, pos.Malformed, "not JSON: "+a.header.Get("Content-Type"))
 	}
 	var l mediaList
 	if err := decodeJSON(a.body, &l); err != nil {
-		return nil, k.fail(a.status, Malformed, err.Error())
+		return nil, k.fail(a.status, pos.Malformed, err.Error())
 	}
 	if l.List == nil {
-		return nil, k.fail(a.status, Malformed, "media without list")
+		return nil, k.fail(a.status, pos.Malformed, "media without list")
 	}
 	ps := make([]Period, 0, len(l.List))
 	for _, m := range l.List {
 		if m.Timestamp == nil || m.Duration == nil || *m.Duration < 0 || *m.Duration > int64(maxWindow/time.Millisecond)+1000 {
-			return nil, k.fail(a.status, Malformed, "a period without timestamp or with a duration out of range")
+			return nil, k.fail(a.status, pos.Malformed, "a period without timestamp or with a duration out of range")
 		}
 		p := Period{Start: *m.Timestamp, End: m.Timestamp.Add(time.Duration(*m.Duration) * time.Millisecond)}
 		// ASSUMPTION: periods may begin before the window or end after

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/poslink/poslink/internal/camera"
+	"github.com/poslink/poslink/internal/pos"
 )
 
 // TestRecordingsOverDays: three days are asked for a day at a time and
@@ -50,7 +51,7 @@ func TestRecordingsOverDays(t *testing.T) {
 				t.Fatalf("a gap in the day at %v", night)
 			}
 			_, err := f.client.Still(ctx, entrance, night)
-			wantErr(t, err, camera.NoRecording)
+			wantErr(t, err, pos.NotFound, camera.ReasonNoRecording)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/poslink/poslink/internal/apperr"
+	"github.com/poslink/poslink/internal/camera"
 	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/smaregi"
 	"github.com/poslink/poslink/internal/pos/ubiregi"
@@ -23,10 +24,12 @@ const (
 	StoredCreds
 )
 
-// ProviderError turns a failed call to a POS provider (a *pos.Error) into
-// what the owner is told: the kind, the message and, for a rate limit, the
-// wait. The cause stays inside for the log. Any other error, including one
-// already told (an *apperr.Error), comes back as it is.
+// ProviderError turns a failed call to a provider — Ubiregi, Smaregi or
+// the camera cloud (a *pos.Error) — into what the owner is told, naming
+// the provider that failed: the kind, the message and, for a rate limit or
+// a recording not yet readable, the wait. The cause stays inside for the
+// log. Any other error, including one already told (an *apperr.Error),
+// comes back as it is.
 func ProviderError(err error, from CredsSource) error {
 	if _, ok := apperr.As(err); ok {
 		return err
@@ -41,14 +44,36 @@ func ProviderError(err error, from CredsSource) error {
 		ae = ubiregiMessage(e, from)
 	case smaregi.Provider:
 		ae = smaregiMessage(e, from)
+	case camera.Provider:
+		ae = cameraMessage(e)
 	default:
 		return err
 	}
 	ae.Err = err
-	if e.Class == pos.RateLimited {
+	if e.Class == pos.RateLimited || e.Reason == camera.ReasonNotYetAvailable {
 		ae.RetryAfter = e.RetryAfter
 	}
 	return ae
+}
+
+// cameraMessage is the owner's message for a failure of the camera cloud.
+// The key is the portal's, not the owner's: a refusal is support's to fix.
+func cameraMessage(e *pos.Error) *apperr.Error {
+	switch {
+	case e.Reason == camera.ReasonNoRecording:
+		return apperr.New(apperr.NotFound, "camera.err.no_recording")
+	case e.Reason == camera.ReasonNotYetAvailable:
+		return apperr.New(apperr.Unavailable, "camera.err.not_yet", seconds(e.RetryAfter))
+	case e.Class == pos.Unavailable:
+		return apperr.New(apperr.Unavailable, "camera.err.unavailable")
+	case e.Class == pos.RateLimited:
+		return apperr.New(apperr.Throttled, "camera.err.rate_limited", seconds(e.RetryAfter))
+	case e.Class == pos.CredentialsRefused:
+		return apperr.New(apperr.Unavailable, "camera.err.key_refused")
+	case e.Class == pos.NotFound:
+		return apperr.New(apperr.Unavailable, "camera.err.device_not_found")
+	}
+	return apperr.New(apperr.Unavailable, "camera.err.malformed")
 }
 
 // ubiregiMessage is the owner's message for a failure of Ubiregi.

@@ -3,10 +3,13 @@ package link_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/poslink/poslink/internal/apperr"
+	"github.com/poslink/poslink/internal/camera"
+	"github.com/poslink/poslink/internal/i18n"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/smaregi"
@@ -78,6 +81,55 @@ func TestProviderError(t *testing.T) {
 	for _, err := range []error{nil, plain, told} {
 		if got := link.ProviderError(err, link.StoredCreds); got != err { //nolint:errorlint // the very same value must come back
 			t.Errorf("%v came back as %v", err, got)
+		}
+	}
+}
+
+// A failure of the camera cloud is told as the camera cloud's, in both
+// languages, never as if Ubiregi or Smaregi had failed; no recording and
+// not yet are told apart from the other classes.
+func TestProviderErrorCameraCloud(t *testing.T) {
+	cam := func(class pos.Class, reason string, wait time.Duration) *pos.Error {
+		return &pos.Error{Provider: camera.Provider, Op: "still", Account: "cam-1", Class: class, Reason: reason,
+			RetryAfter: wait}
+	}
+	for _, c := range []struct {
+		err    *pos.Error
+		kind   apperr.Kind
+		key    string
+		args   []any
+		retry  time.Duration
+		jaSays string
+		enSays string
+	}{
+		{cam(pos.Unavailable, "", 0), apperr.Unavailable, "camera.err.unavailable", nil, 0, "カメラクラウド", "camera cloud"},
+		{cam(pos.Unavailable, camera.ReasonNotYetAvailable, 1500*time.Millisecond), apperr.Unavailable, "camera.err.not_yet",
+			[]any{2}, 1500 * time.Millisecond, "2秒", "2 seconds"},
+		{cam(pos.RateLimited, "", 3*time.Second), apperr.Throttled, "camera.err.rate_limited", []any{3}, 3 * time.Second,
+			"カメラクラウド", "camera cloud"},
+		{cam(pos.CredentialsRefused, "", 0), apperr.Unavailable, "camera.err.key_refused", nil, 0, "APIキー", "API key"},
+		{cam(pos.NotFound, "", 0), apperr.Unavailable, "camera.err.device_not_found", nil, 0, "カメラクラウド", "camera cloud"},
+		{cam(pos.NotFound, camera.ReasonNoRecording, 0), apperr.NotFound, "camera.err.no_recording", nil, 0, "録画がありません",
+			"recorded nothing"},
+		{cam(pos.Malformed, "", 0), apperr.Unavailable, "camera.err.malformed", nil, 0, "カメラクラウド", "camera cloud"},
+	} {
+		name := fmt.Sprintf("%v %s", c.err.Class, c.err.Reason)
+		e, ok := apperr.As(link.ProviderError(fmt.Errorf("context: %w", c.err), link.StoredCreds))
+		if !ok || e.Kind != c.kind || e.Key != c.key || fmt.Sprint(e.Args) != fmt.Sprint(c.args) || e.RetryAfter != c.retry {
+			t.Errorf("%s: %+v", name, e)
+			continue
+		}
+		if !errors.Is(e, c.err) {
+			t.Errorf("%s: the cause is lost", name)
+		}
+		ja, en := i18n.T(i18n.JA, e.Key, e.Args...), i18n.T(i18n.EN, e.Key, e.Args...)
+		if !strings.Contains(ja, c.jaSays) || !strings.Contains(en, c.enSays) {
+			t.Errorf("%s: %q / %q, want them to say %q / %q", name, ja, en, c.jaSays, c.enSays)
+		}
+		for _, other := range []string{"ユビレジ", "スマレジ", "Ubiregi", "Smaregi", "POS", "レジ"} {
+			if strings.Contains(ja, other) || strings.Contains(en, other) {
+				t.Errorf("%s: %q / %q names %s", name, ja, en, other)
+			}
 		}
 	}
 }

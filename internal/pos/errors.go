@@ -1,8 +1,16 @@
-// Package pos is what the clients of the cloud POS providers (pos/ubiregi,
-// pos/smaregi) share: the few classes every failure of a call to a
+// Package pos is what the clients of poslink's providers share — the
+// cloud POS providers (pos/ubiregi, pos/smaregi) and the camera cloud
+// (internal/camera): the few classes every failure of a call to a
 // provider falls into, so that the code calling them — the linking flows,
-// the poller — decides what to do (try again, get a new token, stop and
-// ask a person) from the class alone, whichever provider answered.
+// the poller, the stills fetcher — decides what to do (try again, get a
+// new token, stop and ask a person) from the class alone, whichever
+// provider answered.
+//
+// Where a caller must tell situations of one class apart, the provider's
+// client names them as reasons (Error.Reason, HasReason) with constants of
+// its own: the camera cloud's "no recording at that moment" is a NotFound
+// and its "recording not yet readable" an Unavailable with RetryAfter
+// (camera.ReasonNoRecording, camera.ReasonNotYetAvailable).
 package pos
 
 import (
@@ -23,7 +31,8 @@ type Class int
 // providers' (see ClassOf).
 const (
 	// Unavailable: no answer (connection refused, no answer within the
-	// time limit) or a 5xx. Try again later.
+	// time limit) or a 5xx. Try again later: after Error.RetryAfter when
+	// it is set (the camera cloud's recording not yet readable).
 	Unavailable Class = iota + 1
 	// RateLimited: 429. Try again after Error.RetryAfter.
 	RateLimited
@@ -36,7 +45,8 @@ const (
 	// scope not granted, an expired subscription, a retired API. Trying
 	// again changes nothing: stop and tell the owner (or support).
 	CredentialsRefused
-	// NotFound: the account, contract or resource named is not there.
+	// NotFound: the account, contract, device or resource named is not
+	// there (for the camera cloud also: nothing recorded at that moment).
 	// Stop: it will not appear by trying again.
 	NotFound
 	// Malformed: the answer was not what the API sends (not JSON, the
@@ -61,11 +71,12 @@ func (c Class) String() string {
 // and client secrets travel in headers and bodies, never in URLs, and no
 // response body is kept beyond a short explanation.
 type Error struct {
-	// Provider is "ubiregi" or "smaregi"; Op names the call.
+	// Provider is "ubiregi", "smaregi" or "camera" (the camera cloud);
+	// Op names the call.
 	Provider string
 	Op       string
 	// Account is the provider account the call named (a Smaregi contract
-	// ID), empty when the call names none.
+	// ID, a camera's device ID), empty when the call names none.
 	Account string
 	// Status is the HTTP status, 0 when there was no answer.
 	Status int
@@ -73,12 +84,14 @@ type Error struct {
 	// Reason is the provider's own word for a refusal, for the flows that
 	// must tell refusals of one class apart: an OAuth error code
 	// ("invalid_grant", "invalid_client"), or one of the client's Reason
-	// constants ("scope", "subscription_expired", "legacy_retired" …).
+	// constants ("scope", "subscription_expired", "legacy_retired",
+	// "no_recording" …).
 	Reason string
 	// Code is a provider's error code, when it sends one (the legacy
 	// Smaregi API's error_code).
 	Code string
-	// RetryAfter is the wait the provider asked for (RateLimited).
+	// RetryAfter is the wait the provider asked for (RateLimited), or
+	// until what was asked for can be read (Unavailable).
 	RetryAfter time.Duration
 	// Waited is the time limit a call gave up after, when it timed out.
 	Waited time.Duration
@@ -135,7 +148,8 @@ func ClassOf(err error) Class {
 	return 0
 }
 
-// RetryAfter is how long the provider asked to wait, zero when it did not.
+// RetryAfter is how long to wait before asking again, zero when nothing
+// was said.
 func RetryAfter(err error) time.Duration {
 	if e, ok := AsError(err); ok {
 		return e.RetryAfter

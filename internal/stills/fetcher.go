@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/camera"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/workloop"
 )
 
@@ -115,8 +116,8 @@ func (f *Fetcher) fetchOnce(ctx context.Context, l *lease) string {
 	return outcome
 }
 
-// record stores what a fetch came to, decided from the camera error's
-// class alone.
+// record stores what a fetch came to, decided from the camera cloud
+// failure's class and reason alone.
 func (f *Fetcher) record(ctx context.Context, l *lease, image []byte, err error) (string, error) {
 	if err == nil {
 		return outcomeReady, f.store.ready(ctx, l, image)
@@ -124,12 +125,14 @@ func (f *Fetcher) record(ctx context.Context, l *lease, image []byte, err error)
 	reason := clip(err.Error(), 500)
 	back := workloop.Backoff(l.attempts+1, f.cfg.BackoffBase, f.cfg.BackoffMax)
 	log := f.log.With("transaction_id", l.txnID, "device_id", l.deviceID, "attempts", l.attempts+1, "err", err)
-	switch camera.ClassOf(err) {
-	case camera.NoRecording:
+	// The camera's reasons first: they refine the classes below (no
+	// recording is a NotFound, not yet an Unavailable).
+	switch class := pos.ClassOf(err); {
+	case pos.HasReason(err, camera.ReasonNoRecording):
 		return outcomeNoRecording, f.store.noRecording(ctx, l, reason)
-	case camera.NotYetAvailable:
-		return outcomeNotYet, f.store.later(ctx, l, max(time.Second, camera.RetryAfter(err)))
-	case camera.CredentialsRefused, camera.NotFound:
+	case pos.HasReason(err, camera.ReasonNotYetAvailable):
+		return outcomeNotYet, f.store.later(ctx, l, max(time.Second, pos.RetryAfter(err)))
+	case class == pos.CredentialsRefused, class == pos.NotFound:
 		// Trying again changes nothing until the key or the camera's
 		// device ID is fixed: unreachable at once, asked again rarely.
 		level := slog.LevelDebug
@@ -140,8 +143,8 @@ func (f *Fetcher) record(ctx context.Context, l *lease, image []byte, err error)
 		log.Log(ctx, level, "camera cloud refused the still: unreachable until the key or the device ID is fixed",
 			"retry_in", f.cfg.BackoffMax)
 		return outcomeUnreachable, f.store.fail(ctx, l, true, f.cfg.BackoffMax, reason)
-	case camera.RateLimited:
-		back = max(back, camera.RetryAfter(err))
+	case class == pos.RateLimited:
+		back = max(back, pos.RetryAfter(err))
 	}
 	if l.attempts+1 >= f.cfg.MaxAttempts {
 		log.Warn("still unreachable after repeated failures", "retry_in", f.cfg.BackoffMax)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/poslink/poslink/internal/camera"
+	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/sim/shop"
 )
 
@@ -28,7 +29,7 @@ func TestDemoCamerasThroughTheClient(t *testing.T) {
 		t.Fatalf("power cut %v–%v at %v", cut.From, cut.To, now)
 	}
 	register := DemoCameras[0].ID
-	if _, err := c.Still(ctx, register, cut.From.Add(20*time.Minute)); camera.ClassOf(err) != camera.NoRecording {
+	if _, err := c.Still(ctx, register, cut.From.Add(20*time.Minute)); !pos.HasReason(err, camera.ReasonNoRecording) {
 		t.Fatalf("in the power cut: %v", err)
 	}
 	if _, err := c.Still(ctx, register, cut.From.Add(-time.Minute)); err != nil {
@@ -41,7 +42,7 @@ func TestDemoCamerasThroughTheClient(t *testing.T) {
 
 	y, m, d := now.In(shop.Tokyo).Date()
 	night := time.Date(y, m, d, 3, 0, 0, 0, shop.Tokyo)
-	if _, err := c.Still(ctx, DemoCameras[1].ID, night); camera.ClassOf(err) != camera.NoRecording {
+	if _, err := c.Still(ctx, DemoCameras[1].ID, night); !pos.HasReason(err, camera.ReasonNoRecording) {
 		t.Fatalf("entrance at 3:00: %v", err)
 	}
 	if _, err := c.Still(ctx, register, night); err != nil {
