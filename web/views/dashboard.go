@@ -30,7 +30,7 @@ type DashboardView struct {
 	// returns to.
 	Picture *DashPicture
 	LiveURL string
-	Rows             []DashRow
+	Rows    []DashRow
 	// Newer and Older page the list; Newest goes back to its start.
 	Newer, Older, Newest string
 	// States are the situations the page explains in words.
