@@ -68,7 +68,7 @@ func (s *Server) fillDashModel(r *http.Request, view *views.DashboardView, v das
 	_, view.Strip.Offset = d.to.In(loc).Zone()
 	for _, t := range page.Items {
 		row := dashRow(lang, v.base, t)
-		row.AtURL = d.url(path, nil, dashAt, t.SoldAt.Format(time.RFC3339))
+		row.AtURL = d.url(path, nil, dashAt, dashAtOf(t.SoldAt, d.to))
 		row.AtLabel = i18n.T(lang, "dash.thumb_open", row.Time)
 		view.Rows = append(view.Rows, row)
 	}
@@ -127,6 +127,17 @@ func dashStates(lang i18n.Lang, v dashView, d dashRequest, page dashboard.Page, 
 		out = append(out, views.DashState{Kind: "info", Text: i18n.T(lang, key)})
 	}
 	return out
+}
+
+// dashAtOf is the at= that lists a sale first: the list ends before at,
+// so the end of the sale's second; none (the newest) when that is past
+// the range's end.
+func dashAtOf(soldAt, to time.Time) string {
+	at := soldAt.Truncate(time.Second).Add(time.Second)
+	if at.After(to) {
+		return ""
+	}
+	return at.Format(time.RFC3339)
 }
 
 // dashFrameLabel names a transaction's moment in the picture's caption:
