@@ -83,7 +83,7 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		Demo:            opts.Demo,
 		UbiregiURL:      cfg.UbiregiURL,
 	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
-		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Dashboard: svc.Dashboard, Stills: svc.Stills, Logger: log,
+		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Dashboard: svc.Dashboard, Stills: svc.Stills, LivePictures: svc.LivePictures, Logger: log,
 		Ready: a.ready, Live: a.live, Tokens: svc.Tokens})
 	if err != nil {
 		return nil, err

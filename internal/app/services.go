@@ -23,6 +23,7 @@ import (
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
+	"github.com/poslink/poslink/internal/livepicture"
 	"github.com/poslink/poslink/internal/poller"
 	"github.com/poslink/poslink/internal/portal"
 	"github.com/poslink/poslink/internal/pos"
@@ -58,6 +59,9 @@ type Services struct {
 	// fetches them (nil when POSLINK_STILLS is off).
 	Stills       *stills.Reader
 	StillFetcher *stills.Fetcher
+	// LivePictures keeps the cameras' live pictures for the pages, a few
+	// seconds each.
+	LivePictures *livepicture.Cache
 	// Metrics is the process's Prometheus registry, served at /metrics.
 	Metrics *prometheus.Registry
 
@@ -128,6 +132,7 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := poller.NewMetrics(s.Metrics)
 	s.Stills = stills.NewReader(pool)
+	s.LivePictures = livepicture.New(s.Camera, livepicture.Config{Now: now, Logger: log})
 	if cfg.Stills {
 		s.StillFetcher = stills.NewFetcher(pool, s.Camera, stills.NewMetrics(s.Metrics), stills.Config{
 			Concurrency: cfg.StillsConcurrency, CacheBytes: cfg.StillsCacheBytes, PaymentWindow: cfg.StillsPaymentWindow,

@@ -79,8 +79,8 @@ func Has(key string) bool {
 
 // The catalogues are kept in one file per feature; T reads them merged.
 var (
-	jaParts = []map[string]string{ja, jaUbiregi, jaSmaregi, jaText, jaAuth, jaLink, jaPoller, jaStatus, jaAudit, jaLinks, jaSupport, jaAPI, jaDashboard, jaAPITransactions, jaCamera}
-	enParts = []map[string]string{en, enUbiregi, enSmaregi, enText, enAuth, enLink, enPoller, enStatus, enAudit, enLinks, enSupport, enAPI, enDashboard, enAPITransactions, enCamera}
+	jaParts = []map[string]string{ja, jaUbiregi, jaSmaregi, jaText, jaAuth, jaLink, jaPoller, jaStatus, jaAudit, jaLinks, jaSupport, jaAPI, jaDashboard, jaAPITransactions, jaCamera, jaPicture}
+	enParts = []map[string]string{en, enUbiregi, enSmaregi, enText, enAuth, enLink, enPoller, enStatus, enAudit, enLinks, enSupport, enAPI, enDashboard, enAPITransactions, enCamera, enPicture}
 	jaAll   = merge(jaParts)
 	enAll   = merge(enParts)
 )

@@ -175,13 +175,8 @@ func (s *Server) supportDashboard(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, ok := s.pathID(w, r, "cameraID")
+	c, ok := s.tenantCameraByPath(w, r, t.ID)
 	if !ok {
-		return
-	}
-	c, err := s.deps.Tenancy.Camera(r.Context(), t.ID, id)
-	if err != nil {
-		s.respond(w, r, err)
 		return
 	}
 	s.dashboardPage(w, r, dashView{tenantID: t.ID, camera: c, staff: true, base: views.SupportCameraURL(t.ID, c.ID)})

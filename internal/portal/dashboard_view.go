@@ -18,7 +18,7 @@ func (s *Server) dashModel(r *http.Request, v dashView, d dashRequest) views.Das
 	lang := langOf(r.Context())
 	path := views.DashboardURL(v.base)
 	view := views.DashboardView{Camera: s.cameraRow(v.camera), Staff: v.staff, Path: path, Filter: views.Form{Values: d.values},
-		Back: "/cameras"}
+		Back: "/cameras", LiveURL: views.LivePictureURL(v.base)}
 	if v.staff {
 		view.Back = views.SupportCameraURL(v.tenantID, v.camera.ID)
 	}
@@ -63,16 +63,26 @@ func (s *Server) fillDashModel(r *http.Request, view *views.DashboardView, v das
 			Title: i18n.T(lang, "dash.mark", dashTime(lang, m.At.In(loc)), i18n.T(lang, "dash.kind."+string(m.Kind)), m.Count),
 			URL:   d.url(path, nil, dashAt, m.End.In(loc).Format(time.RFC3339))})
 	}
+	view.Strip = views.DashStrip{From: d.from.In(loc).Format(time.RFC3339), To: d.to.In(loc).Format(time.RFC3339),
+		AtURL: d.url(path, nil)}
+	_, view.Strip.Offset = d.to.In(loc).Zone()
 	for _, t := range page.Items {
-		view.Rows = append(view.Rows, dashRow(lang, v.base, t))
-	}
-	if len(page.Items) > 0 {
-		first := page.Items[0]
-		view.Picture = &views.DashPicture{URL: views.DashStillURL(v.base, first.ID),
-			Alt:     i18n.T(lang, "dash.still_alt", dashRegisterTime(lang, first.SoldAt)),
-			Caption: i18n.T(lang, "dash.picture_caption", dashRegisterTime(lang, first.SoldAt))}
+		row := dashRow(lang, v.base, t)
+		row.AtURL = d.url(path, nil, dashAt, dashAtOf(t.SoldAt, d.to))
+		row.AtLabel = i18n.T(lang, "dash.thumb_open", row.Time)
+		view.Rows = append(view.Rows, row)
 	}
 	at := d.values[dashAt]
+	switch {
+	case at == "" && page.Prev == "":
+		// The newest transactions: the camera as it is now.
+		view.Picture = &views.DashPicture{URL: view.LiveURL, Live: true,
+			Alt: i18n.T(lang, "dash.picture_live_alt", v.camera.Name), Caption: i18n.T(lang, "dash.picture_live")}
+	case len(page.Items) > 0:
+		row := view.Rows[0]
+		view.Picture = &views.DashPicture{URL: row.StillURL, Alt: row.StillAlt,
+			Caption: i18n.T(lang, "dash.picture_caption", dashFrameLabel(row))}
+	}
 	keep := func(cursor string) string {
 		if cursor == "" {
 			return ""
@@ -117,6 +127,24 @@ func dashStates(lang i18n.Lang, v dashView, d dashRequest, page dashboard.Page, 
 		out = append(out, views.DashState{Kind: "info", Text: i18n.T(lang, key)})
 	}
 	return out
+}
+
+// dashAtOf is the at= that lists a sale first: the list ends before at,
+// so the end of the sale's second; none (the newest) when that is past
+// the range's end.
+func dashAtOf(soldAt, to time.Time) string {
+	at := soldAt.Truncate(time.Second).Add(time.Second)
+	if at.After(to) {
+		return ""
+	}
+	return at.Format(time.RFC3339)
+}
+
+// dashFrameLabel names a transaction's moment in the picture's caption:
+// its time, kind and register, as static/dashboard.js writes it from the
+// row's cells.
+func dashFrameLabel(row views.DashRow) string {
+	return row.Time + " · " + row.KindLabel + " · " + row.Terminal
 }
 
 func dashRow(lang i18n.Lang, base string, t dashboard.Transaction) views.DashRow {

@@ -121,7 +121,7 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 		"/audit?before=" + itoa(lastAudit), "/tokens", "/tokens/" + itoa(tokenID+1) + "/revoke",
 		"/api/v1/cameras", "/api/v1/openapi.json"}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
-		ownerPages = append(ownerPages, "/cameras/"+itoa(c), "/cameras/"+itoa(c)+"/dashboard",
+		ownerPages = append(ownerPages, "/cameras/"+itoa(c), "/cameras/"+itoa(c)+"/dashboard", "/cameras/"+itoa(c)+"/live.jpg",
 			"/cameras/"+itoa(c)+"/dashboard?kind=modify&range=72h&q=R", "/cameras/"+itoa(c)+"/dashboard.csv?range=72h")
 	}
 	for _, c := range []int64{sm.ID, refused.ID, legacy.ID} {
@@ -137,7 +137,7 @@ func TestEveryPageReadsWithoutWriting(t *testing.T) {
 		"/support/audit?tenant_name=" + url.QueryEscape("読む") + "&actor=owner&action=link.&from=2026-01-01&to=2026-12-31",
 		"/support/audit.csv", "/support/audit.csv?tenant=" + itoa(tn.ID) + "&action=link.bind"}
 	for _, c := range []int64{cam.ID, cam2.ID, camWait.ID} {
-		staffPages = append(staffPages, cameraPath(tn.ID, c), cameraPath(tn.ID, c)+"/dashboard")
+		staffPages = append(staffPages, cameraPath(tn.ID, c), cameraPath(tn.ID, c)+"/dashboard", cameraPath(tn.ID, c)+"/live.jpg")
 	}
 	ownerPages = append(ownerPages, stillPages...)
 	for _, p := range stillPages {

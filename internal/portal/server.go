@@ -23,6 +23,7 @@ import (
 	"github.com/poslink/poslink/internal/link/smaregilink"
 	"github.com/poslink/poslink/internal/link/ubiregilink"
 	"github.com/poslink/poslink/internal/live"
+	"github.com/poslink/poslink/internal/livepicture"
 	"github.com/poslink/poslink/internal/poller"
 	"github.com/poslink/poslink/internal/stills"
 	"github.com/poslink/poslink/internal/tenancy"
@@ -70,7 +71,10 @@ type Deps struct {
 	// Stills reads the transactions' stills, fetched by the background
 	// fetcher: pages never call the camera cloud.
 	Stills *stills.Reader
-	Logger *slog.Logger
+	// LivePictures keeps the cameras' live pictures for a few seconds:
+	// one camera-cloud call per camera and TTL, however many look.
+	LivePictures *livepicture.Cache
+	Logger       *slog.Logger
 	// Ready reports whether the instance can serve (database reachable,
 	// migrations current, not shutting down), for /readyz.
 	Ready func(context.Context) error
@@ -168,6 +172,7 @@ func (s *Server) routes() chi.Router {
 				r.Get("/cameras/{cameraID}/dashboard", s.ownerDashboard)
 				r.Get("/cameras/{cameraID}/dashboard.csv", s.ownerDashboardCSV)
 				r.Get("/cameras/{cameraID}/transactions/{txnID}/still", s.ownerStill)
+				r.Get("/cameras/{cameraID}/live.jpg", s.ownerLivePicture)
 				r.Get("/links", s.linksOverview)
 				r.Group(s.ubiregiRoutes)
 				s.smaregiRoutes(r)

@@ -38,6 +38,7 @@ func (s *Server) supportRoutes(r chi.Router) {
 		r.Post("/cameras/{cameraID}", s.supportCameraUpdate)
 		r.Post("/cameras/{cameraID}/pos", s.supportCameraPOS)
 		r.Get("/cameras/{cameraID}/transactions/{txnID}/still", s.supportStill)
+		r.Get("/cameras/{cameraID}/live.jpg", s.supportLivePicture)
 		s.supportLinkRoutes(r)
 		// 今すぐ取得: poll a connection at once after an error.
 		r.Post("/connections/{connID}/requeue", s.supportRequeue)

@@ -19,6 +19,3 @@ func (f *Fetcher) FetchDue(ctx context.Context) (int, error) {
 	wg.Wait()
 	return len(leases), nil
 }
-
-// Shrink is shrink, for tests.
-var Shrink = shrink

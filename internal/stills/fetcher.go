@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/camera"
+	"github.com/poslink/poslink/internal/imagefit"
 	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/workloop"
 )
@@ -95,7 +96,7 @@ func (f *Fetcher) fetchOnce(ctx context.Context, l *lease) string {
 	cancel()
 	var small []byte
 	if err == nil {
-		small, err = shrink(img.Data, f.cfg.Width, f.cfg.Height)
+		small, err = imagefit.Shrink(img.Data, f.cfg.Width, f.cfg.Height)
 	}
 	wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 	defer wcancel()

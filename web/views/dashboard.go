@@ -22,8 +22,15 @@ type DashboardView struct {
 	// Timeline is the strip of marks; AxisFrom and AxisTo its ends.
 	Timeline         []DashMark
 	AxisFrom, AxisTo string
-	Picture          *DashPicture
-	Rows             []DashRow
+	// Strip is what static/dashboard.js needs to tell the time under the
+	// pointer on the strip and to list the transactions up to it.
+	Strip DashStrip
+	// Picture is the live picture or a transaction's frame; LiveURL is
+	// the camera's live picture, which static/dashboard.js refreshes and
+	// returns to.
+	Picture *DashPicture
+	LiveURL string
+	Rows    []DashRow
 	// Newer and Older page the list; Newest goes back to its start.
 	Newer, Older, Newest string
 	// States are the situations the page explains in words.
@@ -52,9 +59,21 @@ type DashMark struct {
 	Title, URL    string
 }
 
-// DashPicture is the camera's frame at a transaction's second.
+// DashPicture is the camera's live picture (Live) or its frame at a
+// transaction's second.
 type DashPicture struct {
 	URL, Alt, Caption string
+	Live              bool
+}
+
+// DashStrip is the timeline's range for static/dashboard.js: From and To
+// in RFC 3339, Offset the operator's zone's offset in seconds (the axis'
+// times are written in it), AtURL the dashboard's URL with the filters to
+// which at= is added.
+type DashStrip struct {
+	From, To string
+	Offset   int
+	AtURL    string
 }
 
 // DashRow is a transaction in the list.
@@ -66,6 +85,9 @@ type DashRow struct {
 	ReceiptNo, Terminal    string
 	Staff                  string
 	StillURL, StillAlt     string
+	// AtURL is the dashboard at the transaction's second: its frame in
+	// the picture, without script.
+	AtURL, AtLabel string
 	// Revisions are shown for 修正 and 削除 rows (and any that changed).
 	Revisions   []DashRevision
 	HasChanges  bool
@@ -95,6 +117,10 @@ type DashState struct {
 func DashStillURL(base string, txnID int64) string {
 	return base + "/transactions/" + itoa(txnID) + "/still"
 }
+
+// LivePictureURL is a camera's live picture, served by the portal, under
+// base (CameraURL or SupportCameraURL).
+func LivePictureURL(base string) string { return base + "/live.jpg" }
 
 // DashboardURL is a camera's dashboard under base (CameraURL or
 // SupportCameraURL).

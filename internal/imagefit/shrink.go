@@ -1,4 +1,6 @@
-package stills
+// Package imagefit makes a camera's JPEG small enough for what a page
+// shows: the stills kept per transaction and the live picture.
+package imagefit
 
 import (
 	"bytes"
@@ -11,20 +13,20 @@ import (
 // jpegQuality keeps a 320×180 still at about 10 KB.
 const jpegQuality = 75
 
-// shrink decodes a JPEG and encodes it again at most w×h, keeping its
+// Shrink decodes a JPEG and encodes it again at most w×h, keeping its
 // proportions (never enlarged), each pixel the mean of the source pixels
 // it covers.
-func shrink(data []byte, w, h int) ([]byte, error) {
+func Shrink(data []byte, w, h int) ([]byte, error) {
 	src, err := jpeg.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("decode still: %w", err)
+		return nil, fmt.Errorf("decode picture: %w", err)
 	}
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	if sw == 0 || sh == 0 {
-		return nil, fmt.Errorf("decode still: empty picture")
+		return nil, fmt.Errorf("decode picture: empty picture")
 	}
-	dw, dh := fit(sw, sh, w, h)
+	dw, dh := Fit(sw, sh, w, h)
 	rgba := image.NewRGBA(image.Rect(0, 0, sw, sh))
 	draw.Draw(rgba, rgba.Bounds(), src, b.Min, draw.Src)
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
@@ -47,13 +49,13 @@ func shrink(data []byte, w, h int) ([]byte, error) {
 	}
 	var out bytes.Buffer
 	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: jpegQuality}); err != nil {
-		return nil, fmt.Errorf("encode still: %w", err)
+		return nil, fmt.Errorf("encode picture: %w", err)
 	}
 	return out.Bytes(), nil
 }
 
-// fit is the size of a sw×sh picture made to fit within w×h.
-func fit(sw, sh, w, h int) (int, int) {
+// Fit is the size of a sw×sh picture made to fit within w×h.
+func Fit(sw, sh, w, h int) (int, int) {
 	if sw <= w && sh <= h {
 		return sw, sh
 	}

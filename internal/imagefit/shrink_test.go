@@ -1,4 +1,4 @@
-package stills_test
+package imagefit_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"image/jpeg"
 	"testing"
 
-	"github.com/poslink/poslink/internal/stills"
+	"github.com/poslink/poslink/internal/imagefit"
 )
 
 // camPicture is a 640×360 JPEG with detail, as the camera cloud sends.
@@ -34,7 +34,7 @@ func TestShrinkFits(t *testing.T) {
 		if err := jpeg.Encode(&b, m, nil); err != nil {
 			t.Fatal(err)
 		}
-		out, err := stills.Shrink(b.Bytes(), 320, 180)
+		out, err := imagefit.Shrink(b.Bytes(), 320, 180)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +43,7 @@ func TestShrinkFits(t *testing.T) {
 			t.Errorf("%d×%d → %d×%d (%v), want %d×%d", c.w, c.h, cfg.Width, cfg.Height, err, c.ww, c.wh)
 		}
 	}
-	if _, err := stills.Shrink([]byte("not a jpeg"), 320, 180); err == nil {
+	if _, err := imagefit.Shrink([]byte("not a jpeg"), 320, 180); err == nil {
 		t.Error("garbage shrunk")
 	}
 }
@@ -52,7 +52,7 @@ func BenchmarkShrink(b *testing.B) {
 	src := camPicture(b)
 	var size int
 	for b.Loop() {
-		out, err := stills.Shrink(src, 320, 180)
+		out, err := imagefit.Shrink(src, 320, 180)
 		if err != nil {
 			b.Fatal(err)
 		}
