@@ -214,7 +214,16 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, v dashVie
 		s.respond(w, r, err)
 		return
 	}
-	s.fillDashModel(r, &view, v, d, page, marks, cov)
+	ids := make([]int64, len(page.Items))
+	for i, t := range page.Items {
+		ids[i] = t.ID
+	}
+	stillStates, err := s.deps.Stills.States(ctx, v.tenantID, ids)
+	if err != nil {
+		s.respond(w, r, err)
+		return
+	}
+	s.fillDashModel(r, &view, v, d, dashRead{page: page, marks: marks, cov: cov, stills: stillStates})
 	s.render(w, r, http.StatusOK, views.Dashboard(p, view))
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/poslink/poslink/internal/dashboard"
 	"github.com/poslink/poslink/internal/i18n"
 	"github.com/poslink/poslink/internal/live"
+	"github.com/poslink/poslink/internal/stills"
 	"github.com/poslink/poslink/web/views"
 )
 
@@ -46,9 +47,18 @@ func (s *Server) dashModel(r *http.Request, v dashView, d dashRequest) views.Das
 	return view
 }
 
+// dashRead is what the dashboard read for a page: the list, the
+// timeline's marks, the camera's coverage and the list's still states.
+type dashRead struct {
+	page   dashboard.Page
+	marks  []dashboard.Mark
+	cov    dashboard.Coverage
+	stills map[int64]stills.State
+}
+
 // fillDashModel puts what was read into the page.
-func (s *Server) fillDashModel(r *http.Request, view *views.DashboardView, v dashView, d dashRequest,
-	page dashboard.Page, marks []dashboard.Mark, cov dashboard.Coverage) {
+func (s *Server) fillDashModel(r *http.Request, view *views.DashboardView, v dashView, d dashRequest, read dashRead) {
+	page, marks, cov := read.page, read.marks, read.cov
 	lang := langOf(r.Context())
 	loc := s.cfg.Location
 	path := views.DashboardURL(v.base)
@@ -68,6 +78,13 @@ func (s *Server) fillDashModel(r *http.Request, view *views.DashboardView, v das
 	_, view.Strip.Offset = d.to.In(loc).Zone()
 	for _, t := range page.Items {
 		row := dashRow(lang, v.base, t)
+		if st := read.stills[t.ID]; st != "" {
+			row.StillState = string(st)
+			if st != stills.Ready {
+				row.StillNote = i18n.T(lang, "dash.still."+string(st))
+				row.StillAlt = row.StillNote
+			}
+		}
 		row.AtURL = d.url(path, nil, dashAt, dashAtOf(t.SoldAt, d.to))
 		row.AtLabel = i18n.T(lang, "dash.thumb_open", row.Time)
 		view.Rows = append(view.Rows, row)

@@ -85,6 +85,10 @@ type DashRow struct {
 	ReceiptNo, Terminal    string
 	Staff                  string
 	StillURL, StillAlt     string
+	// StillState is the still's state (ready, pending, no_recording,
+	// unreachable, evicted); StillNote says in words why there is no
+	// picture, empty when there is one.
+	StillState, StillNote string
 	// AtURL is the dashboard at the transaction's second: its frame in
 	// the picture, without script.
 	AtURL, AtLabel string
