@@ -42,7 +42,7 @@ lint:
 deps:
 	@bash .ci/install-deps
 
-## bench: Go benchmarks with their figures (the poller's and the dashboard list's load runs take about 25 minutes; docs/benchmarks.md)
+## bench: Go benchmarks with their figures (the poller's load run and the viewer API list's take about 25 minutes; docs/benchmarks.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
 
