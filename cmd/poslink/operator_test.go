@@ -47,7 +47,12 @@ func newCLI(t *testing.T) *cli {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.store = app.NewServices(pool, cfg, slog.New(slog.DiscardHandler), app.Options{}).Tenancy
+	svc, err := app.NewServices(pool, cfg, slog.New(slog.DiscardHandler), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Reads.Close)
+	c.store = svc.Tenancy
 	return c
 }
 

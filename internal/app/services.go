@@ -36,7 +36,11 @@ import (
 // operator's commands, background workers and the tests all run on. They
 // are built in one place, NewServices.
 type Services struct {
-	Pool    *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// Reads is the pool of the reads people ask for (the dashboard and the
+	// viewer's API): writes refused, statements timed out, at most half
+	// of Pool's connections (db.ReadsPool).
+	Reads   *pgxpool.Pool
 	Tenancy *tenancy.Store
 	Auth    *auth.Authenticator
 	Links   *link.Store
@@ -97,8 +101,13 @@ var ErrSchemaBehind = errors.New("the database schema is behind this poslink")
 var errNoDatabaseURL = errors.New("DATABASE_URL is not set: give the PostgreSQL URL (or run `poslink demo` for a private database)")
 
 // NewServices builds the services on pool with the settings of cfg (time
-// zone, sealing keys, the providers' URLs and the portal's OAuth client).
-func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts Options) *Services {
+// zone, sealing keys, the providers' URLs and the portal's OAuth client),
+// and opens the reads pool beside it. Close releases both.
+func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts Options) (*Services, error) {
+	reads, err := db.ReadsPool(context.Background(), pool, dashboard.DefaultStatementTimeout)
+	if err != nil {
+		return nil, err
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -111,7 +120,7 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	if httpClient == nil {
 		httpClient = pos.NewHTTPClient(15 * time.Second)
 	}
-	s := &Services{Pool: pool, log: log}
+	s := &Services{Pool: pool, Reads: reads, log: log}
 	s.Tenancy = tenancy.NewStore(pool, now, cfg.TimeZone)
 	s.Auth = auth.New(pool, s.Tenancy, auth.DefaultPolicy, log)
 	s.Links = link.NewStore(pool, cfg.SecretKeys, s.Tenancy, now)
@@ -127,11 +136,11 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	s.Camera = camera.New(camera.Config{BaseURL: cfg.CameraURL, APIKey: cfg.CameraAPIKey.Reveal(),
 		HTTPClient: httpClient, Now: providerNow})
 	s.PollStatus = poller.NewStatusReader(pool, cfg.TimeZone, now)
-	s.Dashboard = dashboard.NewStore(pool, s.PollStatus, now, 0)
+	s.Dashboard = dashboard.NewStore(reads, s.PollStatus, now)
 	s.Metrics = prometheus.NewRegistry()
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := poller.NewMetrics(s.Metrics)
-	s.Stills = stills.NewReader(pool)
+	s.Stills = stills.NewReader(reads)
 	s.LivePictures = livepicture.New(s.Camera, livepicture.Config{Now: now, Logger: log})
 	if cfg.Stills {
 		s.StillFetcher = stills.NewFetcher(pool, s.Camera, stills.NewMetrics(s.Metrics), stills.Config{
@@ -149,7 +158,7 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 			AccountRate: cfg.PollAccountRate, Now: providerNow, Logger: log,
 		})
 	}
-	return s
+	return s, nil
 }
 
 // providerFeeds are the transaction feeds of the providers, by provider:
@@ -236,11 +245,19 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger, opts Opti
 		pool.Close()
 		return nil, err
 	}
-	return NewServices(pool, cfg, log, opts), nil
+	svc, err := NewServices(pool, cfg, log, opts)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return svc, nil
 }
 
-// Close releases the database pool.
-func (s *Services) Close() { s.Pool.Close() }
+// Close releases the database pools.
+func (s *Services) Close() {
+	s.Reads.Close()
+	s.Pool.Close()
+}
 
 // checkSchema returns ErrSchemaBehind, saying what to run, unless every
 // migration of this binary is applied.

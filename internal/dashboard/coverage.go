@@ -34,30 +34,26 @@ func (s *Store) Coverage(ctx context.Context, tenantID, cameraID int64, from, to
 		id       int64
 		provider string
 	}
+	err := s.pool.QueryRow(ctx, `SELECT
+			EXISTS (SELECT 1 FROM terminal_bindings b WHERE b.tenant_id = $1 AND b.camera_id = $2
+				AND b.bound_at < $4 AND coalesce(b.unbound_at, 'infinity') > $3),
+			EXISTS (SELECT 1 FROM terminal_bindings b WHERE b.tenant_id = $1 AND b.camera_id = $2
+				AND b.unbound_at IS NULL)`,
+		tenantID, cameraID, from, to).Scan(&c.BoundInRange, &c.BoundNow)
 	var conns []conn
-	err := s.read(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT
-				EXISTS (SELECT 1 FROM terminal_bindings b WHERE b.tenant_id = $1 AND b.camera_id = $2
-					AND b.bound_at < $4 AND coalesce(b.unbound_at, 'infinity') > $3),
-				EXISTS (SELECT 1 FROM terminal_bindings b WHERE b.tenant_id = $1 AND b.camera_id = $2
-					AND b.unbound_at IS NULL)`,
-			tenantID, cameraID, from, to).Scan(&c.BoundInRange, &c.BoundNow)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT DISTINCT c.id, c.provider
+	if err == nil {
+		var rows pgx.Rows
+		rows, err = s.pool.Query(ctx, `SELECT DISTINCT c.id, c.provider
 			FROM terminal_bindings b JOIN pos_connections c ON c.tenant_id = b.tenant_id AND c.id = b.connection_id
 			WHERE b.tenant_id = $1 AND b.camera_id = $2 AND b.unbound_at IS NULL
 			ORDER BY c.id`, tenantID, cameraID)
-		if err != nil {
-			return err
+		if err == nil {
+			conns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (conn, error) {
+				var x conn
+				return x, r.Scan(&x.id, &x.provider)
+			})
 		}
-		conns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (conn, error) {
-			var x conn
-			return x, r.Scan(&x.id, &x.provider)
-		})
-		return err
-	})
+	}
 	if err != nil {
 		return Coverage{}, wrapRead("coverage", err)
 	}

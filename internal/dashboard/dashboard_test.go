@@ -37,7 +37,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	pool := dbtest.New(t)
-	fx := &fixture{pool: pool, store: dashboard.NewStore(pool, poller.NewStatusReader(pool, jst, func() time.Time { return now }), func() time.Time { return now }, 0)}
+	fx := &fixture{pool: pool, store: dashboard.NewStore(dashtest.Reads(t, pool), poller.NewStatusReader(pool, jst, func() time.Time { return now }), func() time.Time { return now })}
 	fx.tenant, fx.camera = dashtest.Tenant(t, pool, "A店", "cam-a")
 	fx.conn = dashtest.Connection(t, pool, fx.tenant, "smaregi", "ska")
 	dashtest.Bind(t, pool, fx.tenant, fx.conn, "1:1", "レジ1", fx.camera, now.Add(-100*time.Hour), time.Time{})

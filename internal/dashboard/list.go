@@ -169,62 +169,58 @@ func (s *Store) List(ctx context.Context, q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	var page Page
-	err = s.read(ctx, func(tx pgx.Tx) error {
-		sql, args := listSQL(q, pos, dir)
-		rows, err := tx.Query(ctx, sql, args...)
-		if err != nil {
-			return err
-		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Transaction, error) { return scanTxn(r) })
-		if err != nil {
-			return err
-		}
-		more := len(items) > q.Limit
-		if more {
-			items = items[:q.Limit]
-		}
-		if dir == newer {
-			slices.Reverse(items)
-		}
-		page.Items = items
-		if len(items) > 0 {
-			tag := q.filterTag()
-			first, last := items[0], items[len(items)-1]
-			if (dir == older && more) || (dir == newer && !pos.zero()) {
-				page.Next = encodeCursor(position{soldAt: last.SoldAt, id: last.ID}, older, tag)
-			}
-			if (dir == newer && more) || (dir == older && !pos.zero()) {
-				page.Prev = encodeCursor(position{soldAt: first.SoldAt, id: first.ID}, newer, tag)
-			}
-		}
-		return withRevisions(ctx, tx, q.TenantID, page.Items)
-	})
+	page, err := s.list(ctx, q, pos, dir)
 	if err != nil {
 		return Page{}, wrapRead("list transactions", err)
 	}
 	return page, nil
 }
 
+// list reads the page that List returns.
+func (s *Store) list(ctx context.Context, q Query, pos position, dir byte) (Page, error) {
+	sql, args := listSQL(q, pos, dir)
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return Page{}, err
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Transaction, error) { return scanTxn(r) })
+	if err != nil {
+		return Page{}, err
+	}
+	more := len(items) > q.Limit
+	if more {
+		items = items[:q.Limit]
+	}
+	if dir == newer {
+		slices.Reverse(items)
+	}
+	page := Page{Items: items}
+	if len(items) > 0 {
+		tag := q.filterTag()
+		first, last := items[0], items[len(items)-1]
+		if (dir == older && more) || (dir == newer && !pos.zero()) {
+			page.Next = encodeCursor(position{soldAt: last.SoldAt, id: last.ID}, older, tag)
+		}
+		if (dir == newer && more) || (dir == older && !pos.zero()) {
+			page.Prev = encodeCursor(position{soldAt: first.SoldAt, id: first.ID}, newer, tag)
+		}
+	}
+	return page, s.withRevisions(ctx, q.TenantID, page.Items)
+}
+
 // Get is a transaction of the tenant with its revisions; another tenant's
 // is not found.
 func (s *Store) Get(ctx context.Context, tenantID, txnID int64) (Transaction, error) {
-	var t Transaction
-	err := s.read(ctx, func(tx pgx.Tx) error {
-		var err error
-		t, err = scanTxn(tx.QueryRow(ctx, `SELECT `+txnColumns+` FROM pos_transactions t
-			WHERE t.tenant_id = $1 AND t.id = $2`, tenantID, txnID))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.New(apperr.NotFound, "err.not_found")
-		}
-		if err != nil {
-			return err
-		}
+	t, err := scanTxn(s.pool.QueryRow(ctx, `SELECT `+txnColumns+` FROM pos_transactions t
+		WHERE t.tenant_id = $1 AND t.id = $2`, tenantID, txnID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Transaction{}, apperr.New(apperr.NotFound, "err.not_found")
+	}
+	if err == nil {
 		items := []Transaction{t}
-		err = withRevisions(ctx, tx, tenantID, items)
+		err = s.withRevisions(ctx, tenantID, items)
 		t = items[0]
-		return err
-	})
+	}
 	if err != nil {
 		return Transaction{}, wrapRead("get transaction", err)
 	}
@@ -232,7 +228,7 @@ func (s *Store) Get(ctx context.Context, tenantID, txnID int64) (Transaction, er
 }
 
 // withRevisions gives each item that changed its revisions.
-func withRevisions(ctx context.Context, tx pgx.Tx, tenantID int64, items []Transaction) error {
+func (s *Store) withRevisions(ctx context.Context, tenantID int64, items []Transaction) error {
 	var ids []int64
 	for _, t := range items {
 		if t.Revision > 1 {
@@ -242,7 +238,7 @@ func withRevisions(ctx context.Context, tx pgx.Tx, tenantID int64, items []Trans
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT r.transaction_id, r.revision, r.reason = 'vanished', r.replaced_at,
+	rows, err := s.pool.Query(ctx, `SELECT r.transaction_id, r.revision, r.reason = 'vanished', r.replaced_at,
 			r.kind, r.sold_at, r.sold_utc_offset, r.total, r.deposit, r.change, r.receipt_no, r.terminal_key,
 			r.staff, r.payment_method
 		FROM pos_transaction_revisions r

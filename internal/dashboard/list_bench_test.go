@@ -34,7 +34,7 @@ func BenchmarkList(b *testing.B) {
 	if _, err := pool.Exec(ctx, `ANALYZE pos_transactions`); err != nil {
 		b.Fatal(err)
 	}
-	store := dashboard.NewStore(pool, poller.NewStatusReader(pool, jst, func() time.Time { return now }), func() time.Time { return now }, 0)
+	store := dashboard.NewStore(dashtest.Reads(b, pool), poller.NewStatusReader(pool, jst, func() time.Time { return now }), func() time.Time { return now })
 	b.Run("newest-24h", func(b *testing.B) {
 		for b.Loop() {
 			q := dashboard.Query{TenantID: tenant, CameraID: cams[rand.IntN(len(cams))], From: now.Add(-24 * time.Hour), To: now}

@@ -32,16 +32,13 @@ func (s *Store) Timeline(ctx context.Context, tenantID, cameraID int64, from, to
 	if width < time.Second {
 		width = time.Second
 	}
+	rows, err := s.pool.Query(ctx, `SELECT floor(extract(epoch FROM t.sold_at - $3) / $5)::bigint AS slot, t.kind,
+			min(t.sold_at), count(*)
+		FROM pos_transactions t
+		WHERE t.tenant_id = $1 AND t.camera_id = $2 AND t.sold_at >= $3 AND t.sold_at < $4
+		GROUP BY slot, t.kind ORDER BY slot, t.kind`, tenantID, cameraID, from, to, width.Seconds())
 	var marks []Mark
-	err := s.read(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT floor(extract(epoch FROM t.sold_at - $3) / $5)::bigint AS slot, t.kind,
-				min(t.sold_at), count(*)
-			FROM pos_transactions t
-			WHERE t.tenant_id = $1 AND t.camera_id = $2 AND t.sold_at >= $3 AND t.sold_at < $4
-			GROUP BY slot, t.kind ORDER BY slot, t.kind`, tenantID, cameraID, from, to, width.Seconds())
-		if err != nil {
-			return err
-		}
+	if err == nil {
 		marks, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mark, error) {
 			var m Mark
 			var slot int64
@@ -53,8 +50,7 @@ func (s *Store) Timeline(ctx context.Context, tenantID, cameraID int64, from, to
 			}
 			return m, err
 		})
-		return err
-	})
+	}
 	if err != nil {
 		return nil, wrapRead("timeline", err)
 	}

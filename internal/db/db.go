@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +33,28 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return pool, nil
+}
+
+// ReadsPool is a second pool on base's database for reads that people
+// ask for (the dashboard, the viewer's API): its connections refuse
+// writes and stop any statement after statementTimeout, and it holds at
+// most half of base's connections, so that however many heavy reads come
+// at once the poller's claims and the portal's writes keep connections of
+// their own. The settings are the connections' (no per-read SET: a read
+// is one round trip).
+func ReadsPool(ctx context.Context, base *pgxpool.Pool, statementTimeout time.Duration) (*pgxpool.Pool, error) {
+	cfg := base.Config()
+	cfg.MaxConns = max(2, cfg.MaxConns/2)
+	cfg.MinConns = min(cfg.MinConns, cfg.MaxConns)
+	params := cfg.ConnConfig.RuntimeParams
+	params["statement_timeout"] = strconv.FormatInt(statementTimeout.Milliseconds(), 10)
+	params["default_transaction_read_only"] = "on"
+	params["application_name"] = params["application_name"] + " reads"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create the reads pool: %w", err)
 	}
 	return pool, nil
 }

@@ -134,7 +134,12 @@ func serveLoadPortal(b *testing.B, pool *pgxpool.Pool) (*httptest.Server, map[in
 	cfg.BaseURL, cfg.TimeZone, cfg.SecretKeys = base, tokyo, keys
 	// Every request is logged as serve logs it, into nothing.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(app.NewServices(pool, cfg, log, app.Options{}), cfg, log, app.Options{})
+	svc, err := app.NewServices(pool, cfg, log, app.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(svc.Reads.Close)
+	a, err := app.New(svc, cfg, log, app.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

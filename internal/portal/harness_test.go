@@ -115,7 +115,12 @@ func newEnv(t *testing.T, configure ...func(*config.Config)) *env {
 		Now: func() time.Time { return testNow }, ProviderNow: simClock.Now,
 		HTTPClient: &http.Client{Timeout: 5 * time.Second},
 	}
-	a, err := app.New(app.NewServices(pool, cfg, log, opts), cfg, log, opts)
+	svc, err := app.NewServices(pool, cfg, log, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Reads.Close)
+	a, err := app.New(svc, cfg, log, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

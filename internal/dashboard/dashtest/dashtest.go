@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/poslink/poslink/internal/dashboard"
+	"github.com/poslink/poslink/internal/db"
 )
 
 // Tenant makes a tenant and one camera of it; it answers their IDs.
@@ -104,4 +107,15 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(fmt.Errorf("dashtest: %w", err))
 	}
+}
+
+// Reads is the reads pool beside pool that the dashboard's store reads on
+// in production (db.ReadsPool with the default statement timeout), closed
+// when the test ends.
+func Reads(t testing.TB, pool *pgxpool.Pool) *pgxpool.Pool {
+	t.Helper()
+	reads, err := db.ReadsPool(context.Background(), pool, dashboard.DefaultStatementTimeout)
+	must(t, err)
+	t.Cleanup(reads.Close)
+	return reads
 }
