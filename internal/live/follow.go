@@ -54,16 +54,19 @@ const maxPending = 2000
 // change_seq once a visible change was stored, its ID before. sinceSQL
 // reads the camera's places after $3 but those in $4: the transactions as
 // first stored by the primary key, the changed ones by their index.
-const sinceSQL = `SELECT place, id, sold_at, sold_utc_offset, kind, total, deposit, change, receipt_no, terminal_name,
-       terminal_key, staff, revision
-FROM ((SELECT id AS place, * FROM pos_transactions
+const sinceSQL = `SELECT place, ` + rowColumns + `
+FROM ((SELECT id AS place, ` + rowColumns + ` FROM pos_transactions
        WHERE tenant_id = $1 AND camera_id = $2 AND id > $3 AND change_seq IS NULL AND NOT (id = ANY($4::int8[]))
        ORDER BY id LIMIT $5)
       UNION ALL
-      (SELECT change_seq AS place, * FROM pos_transactions
+      (SELECT change_seq AS place, ` + rowColumns + ` FROM pos_transactions
        WHERE tenant_id = $1 AND camera_id = $2 AND change_seq > $3 AND NOT (change_seq = ANY($4::int8[]))
        ORDER BY change_seq LIMIT $5)) t
 ORDER BY place LIMIT $5`
+
+// rowColumns are what a stream sends of a transaction.
+const rowColumns = `id, sold_at, sold_utc_offset, kind, total, deposit, change, receipt_no, terminal_name, terminal_key, staff,
+       revision`
 
 const latestSQL = `SELECT greatest((SELECT max(id) FROM pos_transactions),
 	(SELECT max(change_seq) FROM pos_transactions WHERE change_seq IS NOT NULL), 0)`
