@@ -40,6 +40,21 @@ func (r *register) ring(id string, total int64) {
 		Deposit: total + 1000, Change: 1000, ReceiptNo: "R-" + id, Staff: "佐藤", UpdatedAt: at, Raw: json.RawMessage(`{}`)})
 }
 
+// cancel re-delivers the sale id as cancelled, as a POS does when it is
+// cancelled after it was first delivered.
+func (r *register) cancel(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.sales {
+		if s.ID == id {
+			s.Kind, s.UpdatedAt = pos.Cancel, time.Now()
+			r.sales = append(r.sales, s)
+			return
+		}
+	}
+	panic("no sale " + id)
+}
+
 func (r *register) Changes(_ context.Context, cursor string, _ time.Time) (pos.Page, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -232,6 +247,15 @@ func openStream(t *testing.T, c *http.Client, u, lastID string) *stream {
 // next is the stream's next transaction; it fails the test after 30 s.
 func (s *stream) next(t *testing.T) map[string]any {
 	t.Helper()
+	m, _ := s.nextEvent(t)
+	return m
+}
+
+// nextEvent is the stream's next transaction and the event's id: its
+// place in the change order, the transaction's ID while it is unchanged,
+// a later place once it has changed.
+func (s *stream) nextEvent(t *testing.T) (map[string]any, string) {
+	t.Helper()
 	select {
 	case ev, ok := <-s.events:
 		if !ok {
@@ -241,13 +265,13 @@ func (s *stream) next(t *testing.T) map[string]any {
 		if err := json.Unmarshal([]byte(ev.data), &m); err != nil || ev.event != "transaction" {
 			t.Fatalf("event %+v: %v", ev, err)
 		}
-		if ev.id != fmt.Sprint(m["id"]) {
-			t.Errorf("event id %s, transaction %v", ev.id, m["id"])
+		if (m["revision"] == 1.0) != (ev.id == fmt.Sprint(m["id"])) {
+			t.Errorf("event id %s, transaction %v of revision %v", ev.id, m["id"], m["revision"])
 		}
-		return m
+		return m, ev.id
 	case <-time.After(30 * time.Second):
 		t.Fatal("no event in 30 s")
-		return nil
+		return nil, ""
 	}
 }
 
@@ -255,8 +279,10 @@ func (s *stream) next(t *testing.T) map[string]any {
 // own listener; the poller of one stores a sale, and the owner's streams
 // on both deliver it, past the servers' one-second write timeout, never
 // another tenant's; a stream resumed after its last event gets exactly
-// what it missed; another tenant's camera is not found; shutdown ends
-// the streams at once.
+// what it missed; a sale cancelled after it was delivered comes again on
+// both as キャンセル, and once more only to a stream that missed it;
+// another tenant's camera is not found; shutdown ends the streams at
+// once.
 func TestLiveStreamAcrossTwoInstances(t *testing.T) {
 	key, _ := secret.NewKey("k1")
 	fx := &liveFixture{dbURL: dbtest.NewURL(t), keys: secret.Format(key), byConn: map[int64]*register{}}
@@ -311,15 +337,46 @@ func TestLiveStreamAcrossTwoInstances(t *testing.T) {
 	onA.next(t)
 	resumed := openStream(t, owner, events(baseB, mine), lastB)
 	for _, want := range []string{"R-m-3", "R-m-4"} {
-		if got := resumed.next(t); got["receipt_no"] != want {
+		got, id := resumed.nextEvent(t)
+		if got["receipt_no"] != want {
 			t.Errorf("resumed stream: %v, want %s", got, want)
 		}
+		lastB = id
 	}
-	select {
-	case ev := <-resumed.events:
-		t.Errorf("resumed stream sent more: %+v", ev)
-	case <-time.After(500 * time.Millisecond):
+	noMore := func(s *stream) {
+		t.Helper()
+		select {
+		case ev := <-s.events:
+			t.Errorf("the stream sent more: %+v", ev)
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
+	noMore(resumed)
+
+	// m-2 is cancelled at the register after both streams delivered it.
+	mine.reg.cancel("m-2")
+	lastN, _ := strconv.ParseInt(lastB, 10, 64)
+	var m2 any
+	for name, s := range map[string]*stream{"A": onA, "B": resumed} {
+		got, id := s.nextEvent(t)
+		if got["receipt_no"] != "R-m-2" || got["kind"] != "cancel" || got["revision"] != 2.0 || got["total"] != 1300.0 {
+			t.Errorf("instance %s streamed %v, want m-2 cancelled", name, got)
+		}
+		if n, _ := strconv.ParseInt(id, 10, 64); n <= lastN {
+			t.Errorf("instance %s placed the cancel at %s, not after %s", name, id, lastB)
+		}
+		m2 = got["id"]
+	}
+	// B's stream breaks again before the cancel: resumed, it gets the
+	// cancel once.
+	resumed.cancel()
+	again := openStream(t, owner, events(baseB, mine), lastB)
+	if got := again.next(t); got["id"] != m2 || got["kind"] != "cancel" {
+		t.Errorf("the stream resumed after %s got %v, want the cancel of %v", lastB, got, m2)
+	}
+	noMore(again)
+	noMore(onA)
+	resumed = again
 
 	// Shutdown ends the open streams: Serve returns long before the
 	// shutdown timeout (15 s).

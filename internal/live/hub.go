@@ -1,9 +1,11 @@
-// Package live tells a portal instance when new transactions of a camera
-// have been committed, whichever instance or worker stored them: the
-// database announces each inserting statement on a channel (migration
-// 00014), and a Hub listens on one connection of its own and wakes the
-// subscribers of the cameras named. It knows nothing of HTTP; what a
-// subscriber then reads is Since.
+// Package live tells a portal instance when transactions of a camera have
+// been stored or changed visibly (キャンセル, 修正, 削除 delivered later),
+// whichever instance or worker wrote them: the database announces each
+// inserting statement (migration 00014) and each statement that stored
+// changes (00015) on a channel, and a Hub listens on one connection of
+// its own and wakes the subscribers of the cameras named. It knows
+// nothing of HTTP; what a subscriber then reads is a Follower's Next, in
+// one change order that new and changed transactions share.
 package live
 
 import (
@@ -18,7 +20,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Channel is the channel the database announces new transactions on.
+// Channel is the channel the database announces new and changed
+// transactions on.
 const Channel = "pos_transactions"
 
 // The listening connection's reconnect backoff.

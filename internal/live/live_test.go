@@ -428,3 +428,158 @@ func TestFollowerDeliversALowerIDCommittedLater(t *testing.T) {
 		t.Fatalf("after the slower commit: %v, %v; want %v", ids(got), err, low)
 	}
 }
+
+// change stores a visible change of the transactions ids as the poller
+// does (internal/poller's revise and reconcile): the kind, a revision, a
+// new place in the change order.
+func change(t *testing.T, pool *pgxpool.Pool, kind string, ids ...int64) {
+	t.Helper()
+	if _, err := pool.Exec(t.Context(), `UPDATE pos_transactions
+		SET kind = $1, revision = revision + 1, change_seq = pos_transactions_next_change(), updated_at = now()
+		WHERE id = ANY($2)`, kind, ids); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A statement that stores changes is announced once, naming the cameras
+// of the changed rows; an update that places nothing anew (a binding
+// change re-attributing sales, a field nobody sees) is not announced.
+func TestChangesAnnouncedOncePerStatement(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := t.Context()
+	s := newShop(t, pool, 3)
+	sold := sell(t, pool, s, s.cameras[0], s.cameras[1], s.cameras[0], s.cameras[2])
+	ear := listen(t, pool)
+
+	change(t, pool, "cancel", sold[0], sold[1], sold[2])
+	got := ear.heard(300 * time.Millisecond)
+	if len(got) != 1 {
+		t.Fatalf("three changes in one statement were announced %d times: %v", len(got), got)
+	}
+	if p := parse(t, got[0]); p.Tenant != s.tenant || !slices.Equal(p.Cameras, s.cameras[:2]) {
+		t.Errorf("announced %+v, want tenant %d cameras %v", p, s.tenant, s.cameras[:2])
+	}
+
+	for _, quiet := range []string{
+		`UPDATE pos_transactions SET terminal_name = 'レジ2' WHERE id = ANY($1)`,
+		`UPDATE pos_transactions SET raw = '{"sumDivision": "2"}', updated_at = now() WHERE id = ANY($1)`,
+		`UPDATE pos_transactions SET camera_id = NULL WHERE id = ANY($1)`,
+		`UPDATE pos_transactions SET kind = kind WHERE false AND id = ANY($1)`,
+	} {
+		if _, err := pool.Exec(ctx, quiet, sold); err != nil {
+			t.Fatal(err)
+		}
+		if got := ear.heard(200 * time.Millisecond); len(got) != 0 {
+			t.Errorf("%s was announced: %v", quiet, got)
+		}
+	}
+}
+
+// A transaction changed after a stream delivered it comes again in its new
+// version, once; so does a change of a transaction stored before the
+// stream began. A stream resumed after its last event (Last-Event-ID)
+// gets exactly the changes it missed, and an event ID of before changes
+// were streamed (a transaction ID) is still a place to resume from.
+func TestFollowerDeliversChangesOnce(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := t.Context()
+	s := newShop(t, pool, 2)
+	before := sell(t, pool, s, s.cameras[0])
+	f, err := live.Follow(ctx, pool, s.tenant, s.cameras[0], -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sold := sell(t, pool, s, s.cameras[0], s.cameras[0])
+	first, err := f.Next(ctx)
+	if err != nil || !slices.Equal(ids(first), sold) {
+		t.Fatalf("got %v, %v; want %v", ids(first), err, sold)
+	}
+	for _, tx := range first {
+		if tx.Place != tx.ID || tx.Revision != 1 {
+			t.Errorf("a new transaction %d at place %d, revision %d", tx.ID, tx.Place, tx.Revision)
+		}
+	}
+	// What a browser holds as Last-Event-ID when its connection drops.
+	lastEvent := first[1].Place
+
+	change(t, pool, "cancel", sold[0])
+	change(t, pool, "delete", before[0])
+	got, err := f.Next(ctx)
+	if err != nil || !slices.Equal(ids(got), []int64{sold[0], before[0]}) {
+		t.Fatalf("after the changes: %v, %v; want %v", ids(got), err, []int64{sold[0], before[0]})
+	}
+	if c := got[0]; c.Kind != "cancel" || c.Revision != 2 || c.Place <= lastEvent || c.Total != 1200 || c.ReceiptNo == "" {
+		t.Errorf("the cancel came as %+v", c)
+	}
+	if d := got[1]; d.Kind != "delete" || d.Place <= got[0].Place {
+		t.Errorf("the deletion came as %+v", d)
+	}
+	if again, err := f.Next(ctx); err != nil || len(again) != 0 {
+		t.Errorf("delivered again: %v, %v", ids(again), err)
+	}
+
+	resumed, err := live.Follow(ctx, pool, s.tenant, s.cameras[0], lastEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := resumed.Next(ctx); err != nil || !slices.Equal(ids(got), []int64{sold[0], before[0]}) || got[0].Kind != "cancel" {
+		t.Errorf("resumed after %d: %v, %v; want the two changes", lastEvent, ids(got), err)
+	}
+	if got, err := resumed.Next(ctx); err != nil || len(got) != 0 {
+		t.Errorf("the resumed stream delivered again: %v, %v", ids(got), err)
+	}
+	// An event ID of before this change order: the transaction ID.
+	old, err := live.Follow(ctx, pool, s.tenant, s.cameras[0], sold[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := old.Next(ctx); err != nil || !slices.Equal(ids(got), []int64{sold[1], sold[0], before[0]}) {
+		t.Errorf("resumed after the transaction ID %d: %v, %v", sold[0], ids(got), err)
+	}
+
+	// The newest place is the newest change: a page read now streams
+	// neither the changes nor the sales again.
+	latest, err := live.Latest(ctx, pool)
+	if err != nil || latest != got[1].Place {
+		t.Errorf("latest %d, %v; want the deletion's place %d", latest, err, got[1].Place)
+	}
+	fromNow, err := live.Follow(ctx, pool, s.tenant, s.cameras[0], -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fromNow.Next(ctx); err != nil || len(got) != 0 {
+		t.Errorf("a stream from now read %v, %v", ids(got), err)
+	}
+}
+
+// Two changes commit at once: the one with the lower place becomes visible
+// after the higher was delivered. The follower still delivers it.
+func TestFollowerDeliversALowerChangeCommittedLater(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := t.Context()
+	s := newShop(t, pool, 1)
+	sold := sell(t, pool, s, s.cameras[0], s.cameras[0])
+	f, err := live.Follow(ctx, pool, s.tenant, s.cameras[0], -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = slow.Rollback(ctx) }()
+	if _, err := slow.Exec(ctx, `UPDATE pos_transactions SET kind = 'cancel', change_seq = pos_transactions_next_change()
+		WHERE id = $1`, sold[0]); err != nil {
+		t.Fatal(err)
+	}
+	change(t, pool, "modify", sold[1])
+	if got, err := f.Next(ctx); err != nil || !slices.Equal(ids(got), sold[1:]) {
+		t.Fatalf("got %v, %v; want %v", ids(got), err, sold[1:])
+	}
+	if err := slow.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.Next(ctx); err != nil || !slices.Equal(ids(got), sold[:1]) || got[0].Kind != "cancel" {
+		t.Fatalf("after the slower commit: %v, %v; want %v", ids(got), err, sold[:1])
+	}
+}

@@ -66,7 +66,8 @@ var transactionColumns = []string{"tenant_id", "connection_id", "provider_txn_id
 // $1 (tenant $2; row IDs $3, with the values of the columns after): each
 // that changed visibly is updated (a payment changed becomes 修正) and its
 // replaced version kept as a revision; the others are left as they are.
-// It returns the revisions made.
+// It returns the revisions made. A change takes a new place in the change
+// order the live streams follow (migration 00015).
 var reviseSQL = `
 WITH n AS (
 	SELECT * FROM unnest($3::int8[], $4::text[], $5::text[], $6::int8[], $7::timestamptz[], $8::int4[], $9::text[],
@@ -93,7 +94,7 @@ upd AS (
 	    sold_at = n.sold_at, sold_utc_offset = n.sold_utc_offset, total = n.total, deposit = n.deposit,
 	    change = n.change, receipt_no = n.receipt_no, staff = n.staff, payment_method = n.payment_method,
 	    provider_updated_at = n.provider_updated_at, raw = n.raw::jsonb,
-	    revision = o.revision + 1, vanished_at = NULL, updated_at = now()
+	    revision = o.revision + 1, vanished_at = NULL, updated_at = now(), change_seq = pos_transactions_next_change()
 	FROM changed n
 	WHERE o.id = n.id
 )
@@ -268,7 +269,8 @@ const customPlansSQL = `SET LOCAL plan_cache_mode = force_custom_plan`
 
 // reconcileSQL marks the transactions of connection $1 (tenant $5) sold in
 // [$2, $3) that the provider no longer lists ($4) as deleted (削除),
-// keeping the version they had as a revision. It returns how many.
+// keeping the version they had as a revision and placing the change in
+// the live streams' change order. It returns how many.
 const reconcileSQL = `
 WITH gone AS (
 	SELECT o.id FROM pos_transactions o
@@ -283,7 +285,8 @@ rev AS (
 	RETURNING 1
 )
 UPDATE pos_transactions o
-SET kind = 'delete', vanished_at = now(), revision = o.revision + 1, updated_at = now()
+SET kind = 'delete', vanished_at = now(), revision = o.revision + 1, updated_at = now(),
+    change_seq = pos_transactions_next_change()
 FROM gone WHERE o.id = gone.id`
 
 // storedInWindow counts what a reconcile would compare.

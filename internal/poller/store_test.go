@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -157,6 +158,8 @@ func TestLaterChangesKeepRevisions(t *testing.T) {
 	cfg.ReconcileEvery = 200 * time.Millisecond
 	f.start(t, cfg)
 	waitFor(t, "the first deliveries", func() bool { return len(f.stored(t, conn.ID)) == 5 })
+	var maxID int64
+	must(t, f.pool.QueryRow(f.ctx, `SELECT max(id) FROM pos_transactions`).Scan(&maxID))
 
 	later := t0.Add(30 * time.Second)
 	f.fake.script(conn.ID,
@@ -196,6 +199,17 @@ func TestLaterChangesKeepRevisions(t *testing.T) {
 			t.Errorf("revisions of %s: %v, want %v", id, got, w)
 		}
 	}
+	// Each visible change (the reconcile's 削除 too) took a place of its own
+	// in the live streams' change order, after every transaction stored
+	// before; the 精算 took none.
+	places := f.changePlaces(t, conn.ID)
+	seen := map[int64]bool{}
+	for id, place := range places {
+		if changed := id != "E"; changed != (place != 0) || changed && (place <= maxID || seen[place]) {
+			t.Errorf("%s is placed at %d (the IDs before reach %d)", id, place, maxID)
+		}
+		seen[place] = true
+	}
 	var raw string
 	must(t, f.pool.QueryRow(f.ctx, `SELECT raw->>'total' FROM pos_transactions WHERE connection_id = $1 AND provider_txn_id = 'B'`,
 		conn.ID).Scan(&raw))
@@ -204,7 +218,8 @@ func TestLaterChangesKeepRevisions(t *testing.T) {
 	}
 
 	// The same edit delivered again, and the payment of a stored cancel:
-	// nothing new to see.
+	// nothing new to see, nothing announced to the live streams.
+	heard := listenLive(t, f)
 	f.fake.script(conn.ID,
 		scripted("B", sold.Add(time.Second), later.Add(time.Minute), pos.Payment, 1800, map[string]any{"again": true}),
 		scripted("A", sold, later.Add(time.Minute), pos.Payment, 1000, nil))
@@ -216,6 +231,56 @@ func TestLaterChangesKeepRevisions(t *testing.T) {
 	}
 	if n := f.count(t, `SELECT count(*) FROM pos_transaction_revisions`); n != 4 {
 		t.Errorf("%d revisions, want 4", n)
+	}
+	if got := f.changePlaces(t, conn.ID); fmt.Sprint(got) != fmt.Sprint(places) {
+		t.Errorf("a delivery with nothing new moved a change: %v, was %v", got, places)
+	}
+	if got := heard(); len(got) != 0 {
+		t.Errorf("a delivery with nothing new was announced: %v", got)
+	}
+}
+
+// changePlaces are the connection's transactions' change_seq (0: never
+// changed), by provider ID.
+func (f *fixture) changePlaces(t testing.TB, connID int64) map[string]int64 {
+	t.Helper()
+	rows, err := f.pool.Query(f.ctx, `SELECT provider_txn_id, coalesce(change_seq, 0) FROM pos_transactions
+		WHERE connection_id = $1`, connID)
+	must(t, err)
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var place int64
+		must(t, rows.Scan(&id, &place))
+		out[id] = place
+	}
+	must(t, rows.Err())
+	return out
+}
+
+// listenLive listens on the live streams' channel; the function it returns
+// says what was announced until then.
+func listenLive(t testing.TB, f *fixture) func() []string {
+	t.Helper()
+	conn, err := f.pool.Acquire(f.ctx)
+	must(t, err)
+	_, err = conn.Exec(f.ctx, `LISTEN pos_transactions`)
+	must(t, err)
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), `UNLISTEN *`)
+		conn.Release()
+	})
+	return func() []string {
+		var out []string
+		for {
+			ctx, cancel := context.WithTimeout(f.ctx, 300*time.Millisecond)
+			n, err := conn.Conn().WaitForNotification(ctx)
+			cancel()
+			if err != nil {
+				return out
+			}
+			out = append(out, n.Payload)
+		}
 	}
 }
 

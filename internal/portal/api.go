@@ -158,9 +158,9 @@ func (s *Server) apiCameras(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, out)
 }
 
-// apiCameraStream is the camera's new transactions as server-sent events,
-// the dashboard page's stream for the viewer: another tenant's camera is
-// not found.
+// apiCameraStream is the camera's new and changed transactions as
+// server-sent events, the dashboard page's stream for the viewer: another
+// tenant's camera is not found.
 func (s *Server) apiCameraStream(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r, "cameraID")
 	if !ok {

@@ -22,15 +22,17 @@ const (
 	retryMS   = 3000
 )
 
-// errBadAfter refuses a resume point that is not a transaction ID.
+// errBadAfter refuses a resume point that is not a place in the change
+// order.
 var errBadAfter = apperr.New(apperr.Invalid, "err.bad_request")
 
-// cameraEvents streams the owner's camera's new transactions as
-// server-sent events (GET /cameras/{cameraID}/events): each event is one
-// transaction, its ID the event's id and its row the data. It resumes
-// after Last-Event-ID (a browser's reconnect) or ?after= (the newest row
-// a page shows), and starts at the newest transaction stored without
-// either.
+// cameraEvents streams the owner's camera's new and changed transactions
+// as server-sent events (GET /cameras/{cameraID}/events): each event is
+// one transaction in its version now (the data: its row with its
+// revision), the event's id its place in the change order (live.Latest).
+// It resumes after Last-Event-ID (a browser's reconnect) or ?after= (the
+// newest place when the page was read), and starts at the newest place
+// without either.
 func (s *Server) cameraEvents(w http.ResponseWriter, r *http.Request) {
 	c, ok := ownedByPath(s, w, r, "cameraID", s.deps.Tenancy.Camera)
 	if !ok {
@@ -44,8 +46,9 @@ func (s *Server) cameraEvents(w http.ResponseWriter, r *http.Request) {
 	s.StreamTransactions(w, r, currentUser(r.Context()).TenantID, c.ID, after)
 }
 
-// resumeAfter is the transaction ID a stream resumes after: Last-Event-ID,
-// else ?after=; -1 for neither.
+// resumeAfter is the place a stream resumes after: Last-Event-ID, else
+// ?after=; -1 for neither. A transaction ID sent as an event's id before
+// changes were streamed is still the right place.
 func resumeAfter(r *http.Request) (int64, error) {
 	v := r.Header.Get("Last-Event-ID")
 	if v == "" {
@@ -61,9 +64,9 @@ func resumeAfter(r *http.Request) (int64, error) {
 	return n, nil
 }
 
-// StreamTransactions streams the new transactions of the tenant's camera
-// after the transaction ID after (-1: from now) until the client leaves
-// or the instance shuts down. The caller has checked that the camera is
+// StreamTransactions streams the tenant's camera's transactions stored or
+// changed after the place after (-1: from now) until the client leaves or
+// the instance shuts down. The caller has checked that the camera is
 // the tenant's; the JSON API mounts it as its stream. It only reads.
 func (s *Server) StreamTransactions(w http.ResponseWriter, r *http.Request, tenantID, cameraID, after int64) {
 	ctx := r.Context()
@@ -114,7 +117,8 @@ func (s *Server) StreamTransactions(w http.ResponseWriter, r *http.Request, tena
 	}
 }
 
-// sendNew sends what the follower has not delivered yet, a page at a time.
+// sendNew sends what the follower has not delivered yet, a page at a time;
+// a transaction changed since it was sent comes again, in its new version.
 func (s *Server) sendNew(ctx context.Context, rc *http.ResponseController, w http.ResponseWriter, f *live.Follower) error {
 	for {
 		txns, err := f.Next(ctx)
@@ -126,7 +130,7 @@ func (s *Server) sendNew(ctx context.Context, rc *http.ResponseController, w htt
 			if err != nil {
 				return fmt.Errorf("encode transaction %d: %w", t.ID, err)
 			}
-			if err := send(rc, w, fmt.Sprintf("id: %d\nevent: transaction\ndata: %s\n\n", t.ID, data)); err != nil {
+			if err := send(rc, w, fmt.Sprintf("id: %d\nevent: transaction\ndata: %s\n\n", t.Place, data)); err != nil {
 				return err
 			}
 		}

@@ -1,24 +1,37 @@
 // live.js: new transactions appear in the dashboard's list without a
-// reload. The contract with the page (web/views, the dashboard):
+// reload, and a transaction shown that changes later (キャンセル, 修正,
+// 削除) changes in place. The contract with the page (web/views, the
+// dashboard):
 //   - the list's <tbody> carries data-live-src="/cameras/{id}/events
-//     ?after={newest transaction ID when the page was read}", only where
-//     new rows belong at its top (the newest page, unfiltered);
-//   - each row is <tr data-txn-id="{transaction ID}">; a row shown for
+//     ?after={the newest place in the change order when the page was
+//     read}", only where new rows belong at its top (the newest page,
+//     unfiltered);
+//   - each row is <tr data-txn-id="{transaction ID}"> with the classes
+//     dash-row and dash-row-{kind}, and the cells 日時, 種別 (the kind as a
+//     span.badge.dash-kind-{kind}, then whatever the page adds, such as the
+//     revisions' details), 合計, 預り, 釣銭, レシートNo, レジ, 担当 and the
+//     thumbnail in that order (class "num" on amounts); a row shown for
 //     "no transactions" carries data-empty and goes when one arrives;
-//   - a new row gets the cells 日時, 種別, 合計, 預り, 釣銭, レシートNo, レジ,
-//     担当 and the thumbnail in that order (class "num" on amounts), and
-//     the classes dash-row, live-new and dash-row-{kind}, the kind as a
-//     badge as the server writes it; the thumbnail is
+//   - a new row is built so, with the class live-new; the thumbnail is
 //     {data-still-base}/transactions/{id}/still, its alt text
-//     data-still-alt (both on the <tbody>).
-// The stream (GET /cameras/{id}/events, server-sent events) sends each
-// new transaction as an event "transaction" whose id is the transaction's
-// and whose data is its row as JSON: id, sold_at (RFC 3339 with the
-// register's zone), kind, total, deposit, change, receipt_no, terminal
-// (the register's ID), terminal_name, staff. The stream begins where the
-// page says (?after=), and EventSource resumes after the last event it got
-// (Last-Event-ID) when the connection drops. Rows are built as text nodes:
-// nothing from the server is parsed as markup.
+//     data-still-alt (both on the <tbody>);
+//   - a row changed in place gets its time, badge, amounts, receipt,
+//     register, staff and dash-row-{kind} class anew (the rest stays) and,
+//     when anything shown changed, the class live-changed.
+// The stream (GET /cameras/{id}/events, server-sent events) sends an event
+// "transaction" when a transaction is stored and again whenever it changes
+// visibly; the data is its row now as JSON: id, sold_at (RFC 3339 with the
+// register's zone), kind, total, deposit, change, receipt_no, terminal (the
+// register's ID), terminal_name, staff, revision (1 as first stored). The
+// event's id is its place in one change order of new and changed
+// transactions (a transaction's ID until it changes, a later place for
+// each change), so a transaction ID above the page's ?after= was stored
+// after the page was read. The stream begins where the page says, and
+// EventSource resumes after the last event it got (Last-Event-ID) when the
+// connection drops. A changed transaction that the page does not show and
+// that was stored before it was read is an older sale: it is not put at
+// the top. Rows are built as text nodes: nothing from the server is parsed
+// as markup.
 (function () {
   "use strict";
   var body = document.querySelector("tbody[data-live-src]");
@@ -68,12 +81,16 @@
     return td;
   }
 
+  function kindOf(t) {
+    return String(t.kind).replace(/[^a-z]/g, "");
+  }
+
   function row(t) {
     var tr = document.createElement("tr");
+    var kind = kindOf(t);
     tr.setAttribute("data-txn-id", String(t.id));
     tr.id = "txn-" + String(Number(t.id));
-    tr.className = "dash-row live-new dash-row-" + String(t.kind).replace(/[^a-z]/g, "");
-    var kind = String(t.kind).replace(/[^a-z]/g, "");
+    tr.className = "dash-row live-new dash-row-" + kind;
     tr.appendChild(cell(shownTime(t.sold_at), "mono"));
     var kindCell = cell("");
     var badge = document.createElement("span");
@@ -99,13 +116,51 @@
     return tr;
   }
 
-  // The page's stream names where it begins (?after=, the newest
-  // transaction stored when the page was read); else after the newest row
-  // shown. The rows' IDs follow storing, not the sale time: a row stored
-  // later may be an older sale that this page does not list.
+  // The cells a change may rewrite (all but the thumbnail), by position.
+  var textCells = [0, 2, 3, 4, 5, 6, 7];
+
+  // shown is what a row says, to tell a change from a repeat.
+  function shown(tr) {
+    var badge = tr.cells[1] && tr.cells[1].querySelector(".badge");
+    var parts = [tr.className.replace(/\blive-\w+/g, "").replace(/\s+/g, " ").trim(), badge ? badge.className + badge.textContent : ""];
+    textCells.forEach(function (i) {
+      parts.push(tr.cells[i] ? tr.cells[i].textContent : "");
+    });
+    return parts.join("\u0000");
+  }
+
+  // change rewrites the row shown of a transaction to its version now and
+  // marks it when what it shows changed.
+  function change(tr, t) {
+    var before = shown(tr);
+    var fresh = row(t);
+    textCells.forEach(function (i) {
+      if (tr.cells[i] && fresh.cells[i]) {
+        tr.cells[i].textContent = fresh.cells[i].textContent;
+      }
+    });
+    var badge = tr.cells[1] && tr.cells[1].querySelector(".badge");
+    var freshBadge = fresh.cells[1].querySelector(".badge");
+    if (badge) {
+      badge.className = freshBadge.className;
+      badge.textContent = freshBadge.textContent;
+    }
+    tr.className = tr.className.replace(/\bdash-row-[a-z]+/g, "").replace(/\s+/g, " ").trim() + " dash-row-" + kindOf(t);
+    if (shown(tr) !== before) {
+      tr.classList.remove("live-new", "live-changed");
+      void tr.offsetWidth; // restarts the highlight of an earlier change
+      tr.classList.add("live-changed");
+    }
+  }
+
+  // The page's stream names where it begins (?after=, the newest place
+  // when the page was read); else after the newest row shown. Places
+  // follow storing and changing, not the sale time: a row stored later may
+  // be an older sale that this page does not list.
   var src = body.getAttribute("data-live-src");
-  var after = newest();
-  if (!/[?&]after=/.test(src) && after >= 0) {
+  var start = /[?&]after=(\d+)/.exec(src);
+  var after = start ? parseInt(start[1], 10) : newest();
+  if (!start && after >= 0) {
     src += (src.indexOf("?") < 0 ? "?" : "&") + "after=" + after;
   }
   var events = new EventSource(src);
@@ -116,7 +171,14 @@
     } catch (err) {
       return;
     }
-    if (body.querySelector('tr[data-txn-id="' + String(Number(t.id)) + '"]')) {
+    var shownRow = body.querySelector('tr[data-txn-id="' + String(Number(t.id)) + '"]');
+    if (shownRow) {
+      change(shownRow, t);
+      return;
+    }
+    // A change of a transaction stored before the page was read, which the
+    // page does not show: an older sale, not a new one.
+    if (Number(t.revision) > 1 && Number(t.id) <= after) {
       return;
     }
     var empty = body.querySelector("tr[data-empty]");

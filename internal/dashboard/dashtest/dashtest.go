@@ -85,7 +85,8 @@ func Insert(t testing.TB, pool *pgxpool.Pool, tenantID, connID int64, x Txn) int
 }
 
 // Revise keeps the transaction's version as a revision (vanished: the
-// provider lost it) and gives it kind and total.
+// provider lost it) and gives it kind and total, placing the change in the
+// live streams' change order as the poller does.
 func Revise(t testing.TB, pool *pgxpool.Pool, txnID int64, vanished bool, kind string, total int64) {
 	t.Helper()
 	reason := "delivery"
@@ -98,7 +99,8 @@ func Revise(t testing.TB, pool *pgxpool.Pool, txnID int64, vanished bool, kind s
 		SELECT id, tenant_id, revision, $2, kind, terminal_key, sold_at, sold_utc_offset, total, deposit, change, receipt_no,
 			staff, payment_method, provider_updated_at, raw FROM pos_transactions WHERE id = $1`, txnID, reason)
 	must(t, err)
-	_, err = pool.Exec(ctx, `UPDATE pos_transactions SET kind = $2, total = $3, revision = revision + 1 WHERE id = $1`, txnID, kind, total)
+	_, err = pool.Exec(ctx, `UPDATE pos_transactions SET kind = $2, total = $3, revision = revision + 1,
+		change_seq = pos_transactions_next_change() WHERE id = $1`, txnID, kind, total)
 	must(t, err)
 }
 
