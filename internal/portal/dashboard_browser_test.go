@@ -1,9 +1,12 @@
 package portal_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/poslink/poslink/internal/browsertest"
 )
@@ -105,4 +108,24 @@ func TestBrowserDashboardLiveArrival(t *testing.T) {
 		}
 	}
 	browsertest.Screenshot(t, b, "dashboard-live")
+	// Its thumbnail links, as the page's own rows do, to the dashboard at
+	// the end of the sale's second, whose picture is that sale's frame.
+	link, err := chromedp.Run(b, chromedp.Evaluate[[2]string](`(function () {
+		var a = document.querySelector("#txn-`+itoa(id)+` a.dash-thumb-link");
+		return a ? [a.href, a.getAttribute("aria-label")] : ["", ""];
+	})()`))
+	if err != nil {
+		t.Fatalf("the arrived row's thumbnail link: %v", err)
+	}
+	href, label := link[0], link[1]
+	at := testNow.Add(-time.Minute + time.Second).UTC().Format(time.RFC3339)
+	if !strings.HasSuffix(href, fx.path("at="+url.QueryEscape(at))) || !strings.Contains(label, "の映像を大きく表示") {
+		t.Errorf("the arrived row's thumbnail link: %s (%q), want the dashboard at %s", href, label, at)
+	}
+	if _, err := browsertest.Navigate(b, href); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := browsertest.Text(b, "table.dash-list tbody tr:first-child"); err != nil || !strings.Contains(got, "R-LIVE") {
+		t.Errorf("the dashboard at the arrived sale's second does not list it first: %q %v", got, err)
+	}
 }

@@ -14,7 +14,10 @@
 //     "no transactions" carries data-empty and goes when one arrives;
 //   - a new row is built so, with the class live-new; the thumbnail is
 //     {data-still-base}/transactions/{id}/still, its alt text
-//     data-still-alt (both on the <tbody>);
+//     data-still-alt (both on the <tbody>), in a link a.dash-thumb-link to
+//     the dashboard at the end of the sale's second (the timeline strip's
+//     data-at-url plus at=), labelled by the <tbody>'s data-thumb-label
+//     with the time for its %s;
 //   - a row changed in place gets its time, badge, amounts, receipt,
 //     register, staff and dash-row-{kind} class anew (the rest stays) and,
 //     when anything shown changed, the class live-changed.
@@ -72,6 +75,20 @@
     return (n < 0 ? "-" : "") + "¥" + yen.format(Math.abs(n));
   }
 
+  // The dashboard at the end of the sale's second, whose picture is that
+  // sale's frame: the link the page gives its own rows' thumbnails, from
+  // the timeline strip's data-at-url (the dashboard with its filters).
+  function atURL(soldAt) {
+    var strip = document.querySelector("[data-at-url]");
+    var ms = Date.parse(soldAt);
+    if (!strip || isNaN(ms)) {
+      return "";
+    }
+    var at = new Date(Math.floor(ms / 1000) * 1000 + 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    var base = strip.getAttribute("data-at-url");
+    return base + (base.indexOf("?") < 0 ? "?" : "&") + "at=" + encodeURIComponent(at);
+  }
+
   function cell(text, className) {
     var td = document.createElement("td");
     td.textContent = text;
@@ -111,7 +128,17 @@
     img.width = 160;
     img.height = 90;
     img.loading = "lazy";
-    thumb.appendChild(img);
+    var href = atURL(t.sold_at);
+    if (href) {
+      var link = document.createElement("a");
+      link.className = "dash-thumb-link";
+      link.href = href;
+      link.setAttribute("aria-label", (body.getAttribute("data-thumb-label") || "%s").replace("%s", shownTime(t.sold_at)));
+      link.appendChild(img);
+      thumb.appendChild(link);
+    } else {
+      thumb.appendChild(img);
+    }
     tr.appendChild(thumb);
     return tr;
   }
