@@ -42,8 +42,9 @@ const (
 	MaxActive = 20
 )
 
-// UseInterval is how stale a token's last-used time may be: it is written
-// at most once per interval per token, so that API reads do not each write.
+// UseInterval is how stale a token's last-used time may be: requests note
+// their uses in memory and RunUseFlusher writes them once per interval,
+// so that an API read writes nothing.
 const UseInterval = time.Minute
 
 // Token is a token as its owner sees it in the list: never the secret.
@@ -54,8 +55,10 @@ type Token struct {
 	CreatedAt time.Time
 	// ExpiresAt is when the token stops working; zero for never.
 	ExpiresAt time.Time
-	// LastUsedAt is when it last authenticated a request, up to
-	// UseInterval late; zero for never.
+	// LastUsedAt is when it last authenticated a request: what the
+	// database holds, or this instance's use noted since, if later. Uses
+	// through other instances show up to about UseInterval late. Zero for
+	// never.
 	LastUsedAt time.Time
 	// RevokedAt is when it was revoked; zero while it is not.
 	RevokedAt time.Time
@@ -101,6 +104,8 @@ var errNotFound = apperr.New(apperr.NotFound, "err.not_found")
 type Store struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+	// uses are the uses noted by Authenticate, not yet written.
+	uses useLog
 }
 
 // NewStore returns a Store on pool; now is the clock that dates tokens and
@@ -221,7 +226,14 @@ func (s *Store) List(ctx context.Context, tenantID int64) ([]Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Token, error) { return scanToken(r) })
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Token, error) { return scanToken(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	for i := range list {
+		list[i] = s.withNotedUse(list[i])
+	}
+	return list, nil
 }
 
 // Get is one of the tenant's tokens; another tenant's is not found.
@@ -231,7 +243,18 @@ func (s *Store) Get(ctx context.Context, tenantID, tokenID int64) (Token, error)
 	if err != nil {
 		return Token{}, notFound(err)
 	}
-	return t, nil
+	return s.withNotedUse(t), nil
+}
+
+// withNotedUse shows the use this instance has noted for t and not yet
+// written, when it is later than the database's: the owner who has just
+// tried a token sees it used without waiting for the flush. Uses noted by
+// other instances, or in a flush being written, show once written.
+func (s *Store) withNotedUse(t Token) Token {
+	if used := s.uses.latest(t.ID); used.After(t.LastUsedAt) {
+		t.LastUsedAt = used
+	}
+	return t
 }
 
 // Revoke ends one of the tenant's tokens at once, audited. Revoking a
@@ -256,23 +279,16 @@ func (s *Store) Revoke(ctx context.Context, actor audit.Actor, tenantID, tokenID
 	})
 }
 
-// Authenticate finds the tenant a token speaks for (see Check) and
-// records the token's last use, at most once per UseInterval: the one
-// write an API read may cause, as the session store's idle extension is a
-// page view's. The conditional UPDATE keeps concurrent requests from
-// writing twice or moving the time back.
+// Authenticate finds the tenant a token speaks for (see Check) and notes
+// the use in memory: it writes nothing, RunUseFlusher does. Whether the
+// token is live is read from the database on every call, so a revoked or
+// expired token is refused at once, on every instance.
 func (s *Store) Authenticate(ctx context.Context, token string) (Principal, error) {
 	t, err := s.check(ctx, token)
 	if err != nil {
 		return Principal{}, err
 	}
-	now := s.now()
-	if t.LastUsedAt.IsZero() || now.Sub(t.LastUsedAt) >= UseInterval {
-		if _, err := s.pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = $2 WHERE id = $1
-			AND (last_used_at IS NULL OR last_used_at <= $3)`, t.ID, now, now.Add(-UseInterval)); err != nil {
-			return Principal{}, fmt.Errorf("record token use: %w", err)
-		}
-	}
+	s.uses.note(t.ID, s.now())
 	return Principal{TenantID: t.TenantID, TokenID: t.ID}, nil
 }
 

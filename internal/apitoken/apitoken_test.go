@@ -3,6 +3,7 @@ package apitoken_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -182,46 +183,235 @@ func flip(c byte) string {
 	return "A"
 }
 
-// The last use is recorded on the first use and then at most once a
-// minute: reads within the minute write nothing.
-func TestLastUsedAtMostOnceAMinute(t *testing.T) {
+// lastUsed is the token's row as stored: its last use (zero for NULL) and
+// its version (xmin), which any write to the row changes.
+func (fx *fixture) lastUsed(t *testing.T, id int64) (time.Time, string) {
+	t.Helper()
+	var at *time.Time
+	var xmin string
+	if err := fx.pool.QueryRow(context.Background(), `SELECT last_used_at, xmin::text FROM api_tokens WHERE id = $1`, id).
+		Scan(&at, &xmin); err != nil {
+		t.Fatal(err)
+	}
+	if at == nil {
+		return time.Time{}, xmin
+	}
+	return *at, xmin
+}
+
+func (fx *fixture) authenticate(t *testing.T, secret string) {
+	t.Helper()
+	if _, err := fx.tokens.Authenticate(context.Background(), secret); err != nil {
+		t.Fatalf("authenticate: %v", err)
+	}
+}
+
+// A request writes nothing: its use is noted in memory, which this
+// instance's list shows at once, and another instance's list does not
+// until the flush.
+func TestAuthenticateWritesNothing(t *testing.T) {
 	fx := newFixture(t)
 	ctx := context.Background()
 	c := fx.create(t, fx.a, apitoken.Input{Name: "viewer"})
-	lastUsed := func() (time.Time, int64) {
-		t.Helper()
-		var at time.Time
-		var xmin int64
-		if err := fx.pool.QueryRow(ctx, `SELECT last_used_at, xmin::text::bigint FROM api_tokens WHERE id = $1`, c.ID).
-			Scan(&at, &xmin); err != nil {
-			t.Fatal(err)
-		}
-		return at, xmin
-	}
-	start := fx.clock.now()
-	if _, err := fx.tokens.Authenticate(ctx, c.Secret); err != nil {
-		t.Fatal(err)
-	}
-	first, version := lastUsed()
-	if !first.Equal(start) {
-		t.Fatalf("last used %v, want %v", first, start)
-	}
+	_, version := fx.lastUsed(t, c.ID)
 	for range 5 {
+		fx.authenticate(t, c.Secret)
+		fx.clock.add(30 * time.Second)
+	}
+	if at, v := fx.lastUsed(t, c.ID); !at.IsZero() || v != version {
+		t.Fatalf("requests wrote the row: last used %v, version %s → %s", at, version, v)
+	}
+	want := fx.clock.now().Add(-30 * time.Second)
+	list, err := fx.tokens.List(ctx, fx.a)
+	if err != nil || len(list) != 1 || !list[0].LastUsedAt.Equal(want) {
+		t.Fatalf("this instance's list %+v, %v; want last used %v", list, err, want)
+	}
+	if got, err := fx.tokens.Get(ctx, fx.a, c.ID); err != nil || !got.LastUsedAt.Equal(want) {
+		t.Fatalf("get %+v, %v", got, err)
+	}
+	other := apitoken.NewStore(fx.pool, fx.clock.now)
+	if list, err := other.List(ctx, fx.a); err != nil || !list[0].LastUsedAt.IsZero() {
+		t.Fatalf("another instance's list before the flush %+v, %v", list, err)
+	}
+	if n, err := fx.tokens.FlushUses(ctx); err != nil || n != 1 {
+		t.Fatalf("flush: %d rows, %v", n, err)
+	}
+	if list, err := other.List(ctx, fx.a); err != nil || !list[0].LastUsedAt.Equal(want) {
+		t.Fatalf("another instance's list after the flush %+v, %v", list, err)
+	}
+}
+
+// A flush writes each token's latest use once, in one statement; a second
+// flush with nothing new writes nothing; a time is never moved backwards,
+// whichever instance flushes last.
+func TestFlushWritesLatestUseOnce(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	c1 := fx.create(t, fx.a, apitoken.Input{Name: "one"})
+	c2 := fx.create(t, fx.b, apitoken.Input{Name: "two"})
+	idle := fx.create(t, fx.a, apitoken.Input{Name: "idle"})
+	_, idleVersion := fx.lastUsed(t, idle.ID)
+	start := fx.clock.now()
+	for range 3 {
+		fx.authenticate(t, c1.Secret)
+		fx.authenticate(t, c2.Secret)
 		fx.clock.add(10 * time.Second)
-		if _, err := fx.tokens.Authenticate(ctx, c.Secret); err != nil {
-			t.Fatal(err)
-		}
 	}
-	if at, v := lastUsed(); !at.Equal(first) || v != version {
-		t.Fatalf("within the minute the row was written: %v (version %d → %d)", at, version, v)
+	fx.authenticate(t, c1.Secret)
+	if n, err := fx.tokens.FlushUses(ctx); err != nil || n != 2 {
+		t.Fatalf("flush: %d rows, %v", n, err)
 	}
-	fx.clock.add(10 * time.Second)
-	if _, err := fx.tokens.Authenticate(ctx, c.Secret); err != nil {
+	at1, v1 := fx.lastUsed(t, c1.ID)
+	at2, _ := fx.lastUsed(t, c2.ID)
+	if !at1.Equal(start.Add(30*time.Second)) || !at2.Equal(start.Add(20*time.Second)) {
+		t.Fatalf("last used %v and %v", at1, at2)
+	}
+	if at, v := fx.lastUsed(t, idle.ID); !at.IsZero() || v != idleVersion {
+		t.Fatalf("an unused token was written: %v", at)
+	}
+	if n, err := fx.tokens.FlushUses(ctx); err != nil || n != 0 {
+		t.Fatalf("a flush with nothing noted: %d rows, %v", n, err)
+	}
+	if _, v := fx.lastUsed(t, c1.ID); v != v1 {
+		t.Fatal("a flush with nothing noted wrote the row")
+	}
+
+	// Two instances: the one whose use is later flushes first; the other's
+	// earlier use does not move the time back, nor write the row.
+	other := apitoken.NewStore(fx.pool, func() time.Time { return start.Add(40 * time.Second) })
+	if _, err := other.Authenticate(ctx, c1.Secret); err != nil {
 		t.Fatal(err)
 	}
-	if at, _ := lastUsed(); !at.Equal(start.Add(time.Minute)) {
-		t.Fatalf("after a minute: last used %v", at)
+	fx.clock.add(time.Minute)
+	fx.authenticate(t, c1.Secret)
+	latest := fx.clock.now()
+	if n, err := fx.tokens.FlushUses(ctx); err != nil || n != 1 {
+		t.Fatalf("flush: %d rows, %v", n, err)
 	}
+	_, v1 = fx.lastUsed(t, c1.ID)
+	if n, err := other.FlushUses(ctx); err != nil || n != 0 {
+		t.Fatalf("the earlier use's flush: %d rows, %v", n, err)
+	}
+	if at, v := fx.lastUsed(t, c1.ID); !at.Equal(latest) || v != v1 {
+		t.Fatalf("last used %v (version %s → %s), want %v untouched", at, v1, v, latest)
+	}
+}
+
+// A flush that fails keeps its uses for the next one.
+func TestFailedFlushKeepsUses(t *testing.T) {
+	fx := newFixture(t)
+	c := fx.create(t, fx.a, apitoken.Input{Name: "viewer"})
+	fx.authenticate(t, c.Secret)
+	used := fx.clock.now()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := fx.tokens.FlushUses(cancelled); err == nil {
+		t.Fatal("a flush on a cancelled context succeeded")
+	}
+	if n, err := fx.tokens.FlushUses(context.Background()); err != nil || n != 1 {
+		t.Fatalf("the next flush: %d rows, %v", n, err)
+	}
+	if at, _ := fx.lastUsed(t, c.ID); !at.Equal(used) {
+		t.Fatalf("last used %v, want %v", at, used)
+	}
+}
+
+// The flusher writes once more when it is stopped, so a clean stop loses
+// no noted use.
+func TestFlusherWritesOnStop(t *testing.T) {
+	fx := newFixture(t)
+	c := fx.create(t, fx.a, apitoken.Input{Name: "viewer"})
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fx.tokens.RunUseFlusher(ctx, slog.New(slog.DiscardHandler))
+	}()
+	fx.authenticate(t, c.Secret)
+	used := fx.clock.now()
+	stop()
+	<-done
+	if at, _ := fx.lastUsed(t, c.ID); !at.Equal(used) {
+		t.Fatalf("after the stop: last used %v, want %v", at, used)
+	}
+}
+
+// Many requests at once, on several tokens, while flushes run: no race
+// (go test -race), no use lost, no error.
+func TestConcurrentAuthenticate(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	var secrets []string
+	var ids []int64
+	for i := range 8 {
+		c := fx.create(t, []int64{fx.a, fx.b}[i%2], apitoken.Input{Name: fmt.Sprintf("t%d", i)})
+		secrets, ids = append(secrets, c.Secret), append(ids, c.ID)
+	}
+	flushing, stopFlushing := context.WithCancel(ctx)
+	flushed := make(chan error, 1)
+	go func() {
+		var err error
+		for flushing.Err() == nil && err == nil {
+			_, err = fx.tokens.FlushUses(ctx)
+		}
+		flushed <- err
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 64 {
+		wg.Go(func() {
+			for i := range 20 {
+				if _, err := fx.tokens.Authenticate(ctx, secrets[(g+i)%len(secrets)]); err != nil {
+					errs <- err
+					return
+				}
+				if i%5 == 0 {
+					if _, err := fx.tokens.List(ctx, fx.a); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	stopFlushing()
+	if err := <-flushed; err != nil {
+		t.Fatalf("flush during the requests: %v", err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, err := fx.tokens.FlushUses(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if at, _ := fx.lastUsed(t, id); !at.Equal(fx.clock.now()) {
+			t.Errorf("token %d: last used %v", id, at)
+		}
+	}
+}
+
+// Whether a token is live is read from the database on every request: a
+// token revoked through another instance, or past its expiry, is refused
+// on the next request, though its use was just noted.
+func TestRevokedOrExpiredRefusedAtOnce(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	c := fx.create(t, fx.a, apitoken.Input{Name: "viewer"})
+	exp := fx.create(t, fx.a, apitoken.Input{Name: "exp", ExpiresAt: fx.clock.now().Add(time.Second)})
+	fx.authenticate(t, c.Secret)
+	fx.authenticate(t, exp.Secret)
+	other := apitoken.NewStore(fx.pool, fx.clock.now)
+	if err := other.Revoke(ctx, actor, fx.a, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := fx.tokens.Authenticate(ctx, c.Secret)
+	wantKey(t, err, "err.api_token_revoked")
+	fx.clock.add(time.Second)
+	_, err = fx.tokens.Authenticate(ctx, exp.Secret)
+	wantKey(t, err, "err.api_token_expired")
 }
 
 // A name and an expiry are checked before anything is saved.

@@ -125,7 +125,8 @@ func (a *App) ready(ctx context.Context) error {
 // with the stills fetcher, unless switched off) until ctx is done; then
 // stops the jobs, the poller and the fetcher (which release their leases),
 // reports not ready for the shutdown delay, stops taking requests and lets
-// those in flight finish within the shutdown timeout.
+// those in flight finish within the shutdown timeout; last, writes the API
+// tokens' uses noted by the requests.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
@@ -149,6 +150,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopLive()
 	srv.RegisterOnShutdown(stopLive)
 	jobs.Go(func() { a.live.Run(liveCtx) })
+	// The tokens' uses are written until no request can note one more:
+	// the flusher's final write comes after the server has shut down.
+	usesCtx, stopUses := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopUses()
+	jobs.Go(func() { a.Tokens.RunUseFlusher(usesCtx, a.log) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -174,6 +180,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopJobs()
 	stopLive()
+	stopUses()
 	jobs.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http server: %w", err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poslink/poslink/internal/apitoken"
 	"github.com/poslink/poslink/internal/app"
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/config"
@@ -173,5 +174,63 @@ func TestPageViewsWriteNoSession(t *testing.T) {
 	}
 	if after := version(); after != before {
 		t.Fatalf("20 views of /cameras updated sessions: xmin %s → %s", before, after)
+	}
+}
+
+// Serve owns the flusher of the API tokens' uses: a request through it
+// writes no row, and the use is written when Serve stops.
+func TestServeWritesTokenUsesOnStop(t *testing.T) {
+	cfg := testConfig(t, map[string]string{"DATABASE_URL": dbtest.NewURL(t)})
+	a, err := app.Open(t.Context(), cfg, slog.New(slog.DiscardHandler), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	actor := audit.Actor{Label: "test"}
+	tn, err := a.Tenancy.CreateTenant(t.Context(), actor, tenancy.TenantInput{Name: "Shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.Tokens.Create(t.Context(), actor, tn.ID, apitoken.Input{Name: "viewer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastUsed := func() (*time.Time, string) {
+		var at *time.Time
+		var xmin string
+		if err := a.Pool.QueryRow(context.Background(), `SELECT last_used_at, xmin::text FROM api_tokens WHERE id = $1`,
+			tok.ID).Scan(&at, &xmin); err != nil {
+			t.Fatal(err)
+		}
+		return at, xmin
+	}
+	_, version := lastUsed()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/api/v1/cameras", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Secret)
+	before := time.Now()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("API: %d", res.StatusCode)
+	}
+	if at, v := lastUsed(); at != nil || v != version {
+		t.Fatalf("the request wrote its token's row: last used %v", at)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if at, _ := lastUsed(); at == nil || at.Before(before.Truncate(time.Microsecond)) {
+		t.Fatalf("after the stop: last used %v, want the request's time", at)
 	}
 }

@@ -27,6 +27,8 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int, form views.Form) {
+	// The list's last uses are at most about a minute stale, and this
+	// instance's own are current (apitoken.Store.List; nothing is written).
 	list, err := s.deps.Tokens.List(r.Context(), currentUser(r.Context()).TenantID)
 	if err != nil {
 		s.respond(w, r, err)
