@@ -82,9 +82,13 @@ func (a *Authenticator) take(ctx context.Context, tx pgx.Tx, scope, key string, 
 	if tag.RowsAffected() == 1 {
 		return taken{}, nil // the first failure opened a window
 	}
+	// The counter's clock is the statement's, not the transaction's: this
+	// transaction may have begun before the one that opened the window
+	// (it then waited for that row), and its now() would make the wait
+	// longer than the window itself.
 	var c counter
 	if err := tx.QueryRow(ctx, `
-		SELECT now(), started_at, ends_at, failures, doublings, succeeded_at
+		SELECT clock_timestamp(), started_at, ends_at, failures, doublings, succeeded_at
 		FROM login_attempts WHERE scope = $1 AND key = $2 FOR UPDATE`, scope, key,
 	).Scan(&c.now, &c.startedAt, &c.endsAt, &c.failures, &c.doublings, &c.succeededAt); err != nil {
 		return taken{}, err
