@@ -40,20 +40,20 @@ func (s *Store) Coverage(ctx context.Context, tenantID, cameraID int64, from, to
 			EXISTS (SELECT 1 FROM terminal_bindings b WHERE b.tenant_id = $1 AND b.camera_id = $2
 				AND b.unbound_at IS NULL)`,
 		tenantID, cameraID, from, to).Scan(&c.BoundInRange, &c.BoundNow)
-	var conns []conn
-	if err == nil {
-		var rows pgx.Rows
-		rows, err = s.pool.Query(ctx, `SELECT DISTINCT c.id, c.provider
-			FROM terminal_bindings b JOIN pos_connections c ON c.tenant_id = b.tenant_id AND c.id = b.connection_id
-			WHERE b.tenant_id = $1 AND b.camera_id = $2 AND b.unbound_at IS NULL
-			ORDER BY c.id`, tenantID, cameraID)
-		if err == nil {
-			conns, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (conn, error) {
-				var x conn
-				return x, r.Scan(&x.id, &x.provider)
-			})
-		}
+	if err != nil {
+		return Coverage{}, wrapRead("coverage", err)
 	}
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT c.id, c.provider
+		FROM terminal_bindings b JOIN pos_connections c ON c.tenant_id = b.tenant_id AND c.id = b.connection_id
+		WHERE b.tenant_id = $1 AND b.camera_id = $2 AND b.unbound_at IS NULL
+		ORDER BY c.id`, tenantID, cameraID)
+	if err != nil {
+		return Coverage{}, wrapRead("coverage", err)
+	}
+	conns, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (conn, error) {
+		var x conn
+		return x, r.Scan(&x.id, &x.provider)
+	})
 	if err != nil {
 		return Coverage{}, wrapRead("coverage", err)
 	}

@@ -216,15 +216,14 @@ func (s *Store) Get(ctx context.Context, tenantID, txnID int64) (Transaction, er
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Transaction{}, apperr.New(apperr.NotFound, "err.not_found")
 	}
-	if err == nil {
-		items := []Transaction{t}
-		err = s.withRevisions(ctx, tenantID, items)
-		t = items[0]
-	}
 	if err != nil {
 		return Transaction{}, wrapRead("get transaction", err)
 	}
-	return t, nil
+	items := []Transaction{t}
+	if err := s.withRevisions(ctx, tenantID, items); err != nil {
+		return Transaction{}, wrapRead("get transaction", err)
+	}
+	return items[0], nil
 }
 
 // withRevisions gives each item that changed its revisions.

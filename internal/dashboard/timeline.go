@@ -37,20 +37,20 @@ func (s *Store) Timeline(ctx context.Context, tenantID, cameraID int64, from, to
 		FROM pos_transactions t
 		WHERE t.tenant_id = $1 AND t.camera_id = $2 AND t.sold_at >= $3 AND t.sold_at < $4
 		GROUP BY slot, t.kind ORDER BY slot, t.kind`, tenantID, cameraID, from, to, width.Seconds())
-	var marks []Mark
-	if err == nil {
-		marks, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mark, error) {
-			var m Mark
-			var slot int64
-			err := r.Scan(&slot, &m.Kind, &m.At, &m.Count)
-			m.Start = from.Add(time.Duration(slot) * width)
-			m.End = m.Start.Add(width)
-			if m.End.After(to) {
-				m.End = to
-			}
-			return m, err
-		})
+	if err != nil {
+		return nil, wrapRead("timeline", err)
 	}
+	marks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mark, error) {
+		var m Mark
+		var slot int64
+		err := r.Scan(&slot, &m.Kind, &m.At, &m.Count)
+		m.Start = from.Add(time.Duration(slot) * width)
+		m.End = m.Start.Add(width)
+		if m.End.After(to) {
+			m.End = to
+		}
+		return m, err
+	})
 	if err != nil {
 		return nil, wrapRead("timeline", err)
 	}
