@@ -30,6 +30,11 @@ CREATE INDEX terminal_bindings_search_key_trgm ON terminal_bindings USING gin (l
 CREATE INDEX cameras_search_trgm ON cameras USING gin (lower(device_id) gin_trgm_ops);
 
 -- +goose Down
+-- pg_trgm stays: other objects may use it, and dropping it needs its owner.
+DROP INDEX cameras_search_trgm;
+DROP INDEX terminal_bindings_search_key_trgm;
+DROP INDEX pos_connections_search_trgm;
+DROP INDEX users_email_trgm;
 DROP INDEX terminal_bindings_search_name_idx;
 DROP INDEX terminal_bindings_search_part_idx;
 DROP INDEX terminal_bindings_search_key_idx;

@@ -82,7 +82,7 @@ func New(svc *Services, cfg config.Config, log *slog.Logger, opts Options) (*App
 		Location:        cfg.TimeZone,
 		Demo:            opts.Demo,
 		UbiregiURL:      cfg.UbiregiURL,
-	}, portal.Deps{Pool: svc.Pool, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
+	}, portal.Deps{Pool: svc.Pool, Reads: svc.Reads, Tenancy: svc.Tenancy, Auth: svc.Auth, Links: svc.Links, Ubiregi: svc.Ubiregi,
 		Smaregi: svc.Smaregi, PollStatus: svc.PollStatus, Dashboard: svc.Dashboard, Stills: svc.Stills, LivePictures: svc.LivePictures, Logger: log,
 		Ready: a.ready, Live: a.live, Tokens: svc.Tokens})
 	if err != nil {

@@ -136,7 +136,8 @@ func NewServices(pool *pgxpool.Pool, cfg config.Config, log *slog.Logger, opts O
 	s.Camera = camera.New(camera.Config{BaseURL: cfg.CameraURL, APIKey: cfg.CameraAPIKey.Reveal(),
 		HTTPClient: httpClient, Now: providerNow})
 	s.PollStatus = poller.NewStatusReader(pool, cfg.TimeZone, now)
-	s.Dashboard = dashboard.NewStore(reads, s.PollStatus, now)
+	// The dashboard reads its links' states on the reads pool too.
+	s.Dashboard = dashboard.NewStore(reads, poller.NewStatusReader(reads, cfg.TimeZone, now), now)
 	s.Metrics = prometheus.NewRegistry()
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := poller.NewMetrics(s.Metrics)

@@ -74,7 +74,7 @@ func (a *Authenticator) reserve(ctx context.Context, k keys) (reservation, error
 func (a *Authenticator) take(ctx context.Context, tx pgx.Tx, scope, key string, lim Limit) (taken, error) {
 	tag, err := tx.Exec(ctx, `
 		INSERT INTO login_attempts (scope, key, started_at, ends_at, failures)
-		VALUES ($1, $2, now(), now() + $3::interval, 1)
+		VALUES ($1, $2, clock_timestamp(), clock_timestamp() + $3::interval, 1)
 		ON CONFLICT (scope, key) DO NOTHING`, scope, key, lim.Window)
 	if err != nil {
 		return taken{}, err
@@ -82,10 +82,10 @@ func (a *Authenticator) take(ctx context.Context, tx pgx.Tx, scope, key string, 
 	if tag.RowsAffected() == 1 {
 		return taken{}, nil // the first failure opened a window
 	}
-	// The counter's clock is the statement's, not the transaction's: this
-	// transaction may have begun before the one that opened the window
-	// (it then waited for that row), and its now() would make the wait
-	// longer than the window itself.
+	// The counter's clock (here and where a window opens) is the
+	// statement's, not the transaction's: this transaction may have begun
+	// before the one that opened the window (it then waited for that row),
+	// and its now() would make the wait longer than the window itself.
 	var c counter
 	if err := tx.QueryRow(ctx, `
 		SELECT clock_timestamp(), started_at, ends_at, failures, doublings, succeeded_at

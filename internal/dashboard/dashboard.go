@@ -7,6 +7,7 @@
 package dashboard
 
 import (
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -29,14 +30,7 @@ const (
 var Kinds = []Kind{Payment, Cancel, Modify, Delete}
 
 // Valid reports whether k is one of Kinds.
-func (k Kind) Valid() bool {
-	for _, v := range Kinds {
-		if k == v {
-			return true
-		}
-	}
-	return false
-}
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 
 // Limits of what a query may ask.
 const (

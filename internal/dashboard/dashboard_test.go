@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/apperr"
@@ -78,11 +79,8 @@ func TestPagingIsStableDeepIntoHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = want[:0]
-	for rows.Next() {
-		var id int64
-		_ = rows.Scan(&id)
-		want = append(want, id)
+	if want, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		t.Fatal(err)
 	}
 	q := fx.query()
 	q.Limit = 17
@@ -321,5 +319,25 @@ func TestExportIsBounded(t *testing.T) {
 	})
 	if err != nil || n != 5 || truncated || len(got) != 5 {
 		t.Errorf("export: %d %v %v %v", n, truncated, err, got)
+	}
+
+	// One row past the bound: the export stops at MaxExport and says so.
+	_, err = fx.pool.Exec(t.Context(), `INSERT INTO pos_transactions (tenant_id, connection_id, provider_txn_id, terminal_key,
+			camera_id, sold_at, sold_utc_offset, kind, total, deposit, change, provider_updated_at, raw)
+		SELECT $1, $2, 'bulk-' || g, '1:1', $3, $4::timestamptz - g * interval '1 second', 32400, 'payment', 1, 1, 0, now(), '{}'
+		FROM generate_series(1, $5::int) g`, fx.tenant, fx.conn, fx.camera, now.Add(-time.Hour), dashboard.MaxExport-4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches := 0
+	n, truncated, err = fx.store.Export(context.Background(), fx.query(), func([]dashboard.Transaction) error {
+		batches++
+		return nil
+	})
+	if err != nil || n != dashboard.MaxExport || !truncated {
+		t.Errorf("export of %d rows: %d handed, truncated %v, %v", dashboard.MaxExport+1, n, truncated, err)
+	}
+	if batches == 0 {
+		t.Error("nothing was handed")
 	}
 }

@@ -10,17 +10,9 @@ const exportBatch = MaxLimit
 // at most MaxExport rows; the query's limit and cursor are ignored. It
 // answers how many rows it handed and whether more were left out.
 func (s *Store) Export(ctx context.Context, q Query, fn func([]Transaction) error) (n int, truncated bool, err error) {
-	q.Limit, q.Cursor = exportBatch, ""
+	q.Cursor = ""
 	for {
-		if left := MaxExport - n; left < q.Limit {
-			q.Limit = left
-		}
-		if q.Limit == 0 {
-			// One more row tells whether the bound cut the export.
-			q.Limit = 1
-			page, err := s.List(ctx, q)
-			return n, err == nil && len(page.Items) > 0, err
-		}
+		q.Limit = min(exportBatch, MaxExport-n)
 		page, err := s.List(ctx, q)
 		if err != nil {
 			return n, false, err
@@ -31,8 +23,12 @@ func (s *Store) Export(ctx context.Context, q Query, fn func([]Transaction) erro
 			}
 		}
 		n += len(page.Items)
-		if page.Next == "" {
+		switch {
+		case page.Next == "":
 			return n, false, nil
+		case n >= MaxExport:
+			// The page says a row follows: the bound cut the export.
+			return n, true, nil
 		}
 		q.Cursor = page.Next
 	}

@@ -141,7 +141,6 @@ var ja = map[string]string{
 	"flash.pos_off":        "カメラ「%s」のPOSレジ連携オプションを無効にしました。",
 
 	"err.pos_choice":          "有効または無効を選んでください。",
-	"err.tenant_id_invalid":   "テナントIDは1以上の数字で入力してください。",
 	"demo.title":              "デモ環境のアカウント",
 	"demo.note":               "これはデモ環境です。ユビレジ・スマレジ・カメラクラウドは内蔵のシミュレーターで、実際のサービスには接続しません。",
 	"demo.owner":              "カメラオーナー",
@@ -298,7 +297,6 @@ var en = map[string]string{
 	"flash.pos_off":        "POS link option of camera \"%s\" switched off.",
 
 	"err.pos_choice":          "Choose on or off.",
-	"err.tenant_id_invalid":   "Enter the tenant ID as a number of 1 or more.",
 	"demo.title":              "Demo accounts",
 	"demo.note":               "This is a demo: Ubiregi, Smaregi and the camera cloud are built-in simulators; no real service is contacted.",
 	"demo.owner":              "Camera owner",

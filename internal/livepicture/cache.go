@@ -9,8 +9,6 @@ package livepicture
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"image/jpeg"
 	"log/slog"
 	"sync"
@@ -208,8 +206,7 @@ func (c *Cache) fetch(ctx context.Context, deviceID string) (Picture, time.Durat
 		state, hold := c.failure(deviceID, err)
 		return Picture{State: state, Taken: taken}, hold
 	}
-	sum := sha256.Sum256(small)
-	return Picture{State: Ready, Image: small, ETag: `"` + hex.EncodeToString(sum[:12]) + `"`, Taken: taken}, c.cfg.TTL
+	return Picture{State: Ready, Image: small, ETag: imagefit.ETag(small), Taken: taken}, c.cfg.TTL
 }
 
 // fit makes the picture at most Width×Height; one that fits already is

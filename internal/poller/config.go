@@ -1,11 +1,10 @@
 package poller
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"os"
 	"time"
+
+	"github.com/poslink/poslink/internal/workloop"
 )
 
 // Config is how the poller runs. Zero fields take the defaults below.
@@ -81,7 +80,7 @@ func (c Config) withDefaults() Config {
 		c.PagesPerClaim = 10
 	}
 	if c.Owner == "" {
-		c.Owner = newOwner()
+		c.Owner = workloop.NewOwner()
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -92,14 +91,3 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// newOwner names this instance: host, process and a random part, so that
-// two pollers in one process (tests) differ too.
-func newOwner() string {
-	host, _ := os.Hostname()
-	if len(host) > 32 {
-		host = host[:32]
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return host + "-" + hex.EncodeToString(b)
-}

@@ -68,7 +68,7 @@ func crashDeadline(t *testing.T) time.Time {
 
 // awaitBefore polls cond until it holds, failing the test with what
 // explain says if it does not by deadline.
-func awaitBefore(t *testing.T, deadline time.Time, what string, cond func() bool, explain func() string) {
+func awaitBefore(t testing.TB, deadline time.Time, what string, cond func() bool, explain func() string) {
 	t.Helper()
 	for !lookedLightly(cond) {
 		if time.Now().After(deadline) {

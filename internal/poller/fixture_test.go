@@ -156,12 +156,7 @@ func lookedLightly(cond func() bool) bool {
 // waitOr is waitFor saying what explain says when it times out.
 func waitOr(t testing.TB, what string, cond func() bool, explain func() string) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !lookedLightly(cond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s %s", what, explain())
-		}
-	}
+	awaitBefore(t, time.Now().Add(time.Minute), what, cond, explain)
 }
 
 func must(t testing.TB, err error) {

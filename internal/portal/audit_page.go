@@ -220,8 +220,8 @@ func (s *Server) auditScopes(r *http.Request, q auditQuery) ([]views.AuditScope,
 }
 
 // groupThousands writes n with thousands separators: 100,000.
-func groupThousands(n int) string {
-	s := strconv.Itoa(n)
+func groupThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}

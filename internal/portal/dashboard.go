@@ -171,11 +171,7 @@ func (s *Server) ownerDashboard(w http.ResponseWriter, r *http.Request) {
 
 // supportDashboard is a tenant's camera's dashboard for staff, read only.
 func (s *Server) supportDashboard(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.supportTenant(w, r)
-	if !ok {
-		return
-	}
-	c, ok := s.tenantCameraByPath(w, r, t.ID)
+	t, c, ok := s.supportCamera(w, r)
 	if !ok {
 		return
 	}

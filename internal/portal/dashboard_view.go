@@ -39,7 +39,7 @@ func (s *Server) dashModel(r *http.Request, v dashView, d dashRequest) views.Das
 		// is read: a row committed meanwhile comes on it, none listed twice.
 		// Should that read fail, the page is served without live arrival.
 		if d.live() {
-			if latest, err := live.Latest(r.Context(), s.deps.Pool); err == nil {
+			if latest, err := live.Latest(r.Context(), s.deps.Reads); err == nil {
 				view.LiveSrc, view.StillBase = views.CameraEventsURL(v.camera.ID)+"?after="+strconv.FormatInt(latest, 10), v.base
 			}
 		}
@@ -240,9 +240,5 @@ func yen(n int64) string {
 	if n < 0 {
 		sign, n = "-", -n
 	}
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return fmt.Sprintf("%s¥%s", sign, s)
+	return fmt.Sprintf("%s¥%s", sign, groupThousands(n))
 }

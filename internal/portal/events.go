@@ -73,7 +73,7 @@ func (s *Server) StreamTransactions(w http.ResponseWriter, r *http.Request, tena
 	// Subscribed before the first read: what commits in between wakes it.
 	sub := s.deps.Live.Subscribe(tenantID, cameraID)
 	defer sub.Close()
-	f, err := live.Follow(ctx, s.deps.Pool, tenantID, cameraID, after)
+	f, err := live.Follow(ctx, s.deps.Reads, tenantID, cameraID, after)
 	if err != nil {
 		s.respond(w, r, err)
 		return

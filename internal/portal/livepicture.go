@@ -33,28 +33,9 @@ func (s *Server) ownerLivePicture(w http.ResponseWriter, r *http.Request) {
 // supportLivePicture serves the live picture of a camera of the tenant in
 // the URL.
 func (s *Server) supportLivePicture(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.supportTenant(w, r)
-	if !ok {
-		return
-	}
-	if c, ok := s.tenantCameraByPath(w, r, t.ID); ok {
+	if _, c, ok := s.supportCamera(w, r); ok {
 		s.serveLivePicture(w, r, c)
 	}
-}
-
-// tenantCameraByPath is the camera of the URL when it is tenantID's; when
-// it answers false it has already answered the request (404 otherwise).
-func (s *Server) tenantCameraByPath(w http.ResponseWriter, r *http.Request, tenantID int64) (tenancy.Camera, bool) {
-	id, ok := s.pathID(w, r, "cameraID")
-	if !ok {
-		return tenancy.Camera{}, false
-	}
-	c, err := s.deps.Tenancy.Camera(r.Context(), tenantID, id)
-	if err != nil {
-		s.respond(w, r, err)
-		return tenancy.Camera{}, false
-	}
-	return c, true
 }
 
 // serveLivePicture answers with the camera's live picture from the

@@ -55,7 +55,10 @@ type Config struct {
 
 // Deps are the services the portal calls.
 type Deps struct {
-	Pool    *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// Reads is the pool of reads people ask for (db.ReadsPool): the live
+	// streams read there, beside the dashboard's store.
+	Reads   *pgxpool.Pool
 	Tenancy *tenancy.Store
 	Auth    *auth.Authenticator
 	Links   *link.Store

@@ -123,7 +123,7 @@ func (s *Server) searchResults(r *http.Request, res support.Result) *views.Searc
 			Exact: m.Closeness == support.Exact, TenantID: m.TenantID, TenantName: m.TenantName,
 			Href: views.SupportTenantURL(m.TenantID), Go: text(r, "support.search.go.tenant")}
 		provider := text(r, "support.links."+m.Provider)
-		links, linksGo := supportTenantLinksURL(m.TenantID), text(r, "support.search.go.links")
+		links, linksGo := views.SupportLinksURL(m.TenantID), text(r, "support.search.go.links")
 		switch m.Kind {
 		case support.OwnerEmail:
 			v.Href += "#owners"
@@ -144,9 +144,6 @@ func (s *Server) searchResults(r *http.Request, res support.Result) *views.Searc
 	}
 	return out
 }
-
-// supportTenantLinksURL is the staff's page of a tenant's POS links.
-func supportTenantLinksURL(tenantID int64) string { return views.SupportTenantURL(tenantID) + "/links" }
 
 // tenantForms are the tenant page's forms when one of them was refused;
 // nil ones are shown empty (the rename form with the current name).

@@ -1,11 +1,10 @@
 package stills
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"os"
 	"time"
+
+	"github.com/poslink/poslink/internal/workloop"
 )
 
 // Config is how a Fetcher runs. Zero fields take the defaults.
@@ -69,13 +68,7 @@ func (c Config) withDefaults() Config {
 		c.Width, c.Height = DefaultWidth, DefaultHeight
 	}
 	if c.Owner == "" {
-		host, _ := os.Hostname()
-		if len(host) > 32 {
-			host = host[:32]
-		}
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		c.Owner = host + "-" + hex.EncodeToString(b)
+		c.Owner = workloop.NewOwner()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

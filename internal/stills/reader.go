@@ -2,8 +2,6 @@ package stills
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/poslink/poslink/internal/apperr"
+	"github.com/poslink/poslink/internal/imagefit"
 )
 
 // Still is a transaction's still as a page serves it.
@@ -30,8 +29,7 @@ func (s Still) ETag() string {
 	if s.State != Ready {
 		return ""
 	}
-	sum := sha256.Sum256(s.Image)
-	return `"` + hex.EncodeToString(sum[:12]) + `"`
+	return imagefit.ETag(s.Image)
 }
 
 // Reader reads stills for pages. It never writes.

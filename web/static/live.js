@@ -17,7 +17,8 @@
 //     data-still-alt (both on the <tbody>), in a link a.dash-thumb-link to
 //     the dashboard at the end of the sale's second (the timeline strip's
 //     data-at-url plus at=), labelled by the <tbody>'s data-thumb-label
-//     with the time for its %s;
+//     with the time for its %s; its badge's label is the <tbody>'s
+//     data-kind-{kind} (the kind itself when there is none);
 //   - a row changed in place gets its time, badge, amounts, receipt,
 //     register, staff and dash-row-{kind} class anew (the rest stays) and,
 //     when anything shown changed, the class live-changed.
@@ -42,22 +43,7 @@
     return;
   }
   var lang = document.documentElement.lang === "en" ? "en" : "ja";
-  var kinds = {
-    ja: { payment: "支払い", cancel: "キャンセル", modify: "修正", "delete": "削除" },
-    en: { payment: "Payment", cancel: "Cancel", modify: "Modify", "delete": "Delete" }
-  }[lang];
   var yen = new Intl.NumberFormat(lang === "en" ? "en-US" : "ja-JP");
-
-  function newest() {
-    var max = -1;
-    body.querySelectorAll("tr[data-txn-id]").forEach(function (tr) {
-      var id = parseInt(tr.getAttribute("data-txn-id"), 10);
-      if (id > max) {
-        max = id;
-      }
-    });
-    return max;
-  }
 
   // The register's own time as it showed it, as the page writes it:
   // YYYY/MM/DD HH:MM:SS +09:00.
@@ -112,7 +98,7 @@
     var kindCell = cell("");
     var badge = document.createElement("span");
     badge.className = "badge dash-kind-" + kind;
-    badge.textContent = kinds[t.kind] || kind;
+    badge.textContent = body.getAttribute("data-kind-" + kind) || kind;
     kindCell.appendChild(badge);
     tr.appendChild(kindCell);
     tr.appendChild(cell(money(t.total), "num"));
@@ -181,15 +167,11 @@
   }
 
   // The page's stream names where it begins (?after=, the newest place
-  // when the page was read); else after the newest row shown. Places
-  // follow storing and changing, not the sale time: a row stored later may
-  // be an older sale that this page does not list.
+  // when the page was read). Places follow storing and changing, not the
+  // sale time: a row stored later may be an older sale that this page does
+  // not list.
   var src = body.getAttribute("data-live-src");
-  var start = /[?&]after=(\d+)/.exec(src);
-  var after = start ? parseInt(start[1], 10) : newest();
-  if (!start && after >= 0) {
-    src += (src.indexOf("?") < 0 ? "?" : "&") + "after=" + after;
-  }
+  var after = Number(new URL(src, location.href).searchParams.get("after"));
   var events = new EventSource(src);
   events.addEventListener("transaction", function (e) {
     var t;
