@@ -9,11 +9,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/poslink/poslink/internal/db"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // Actor is who made a change.
@@ -63,7 +66,7 @@ func Record(ctx context.Context, q db.Querier, e Entry) error {
 		INSERT INTO audit_log (actor, actor_id, action, tenant_id, target, details, address, reason)
 		VALUES ($1, nullif($2, 0), $3, nullif($4, 0), $5, $6, nullif($7, ''), nullif($8, ''))`,
 		e.Actor.Label, e.Actor.UserID, e.Action, e.TenantID, e.Target, details,
-		clipRunes(e.Actor.Address, 60), clipRunes(e.Actor.Reason, 1000))
+		textcheck.Clip(e.Actor.Address, 60), clipMarked(e.Actor.Reason, 1000))
 	if err != nil {
 		return fmt.Errorf("write audit log: %w", err)
 	}
@@ -96,7 +99,7 @@ func encodeDetails(d map[string]any) ([]byte, error) {
 		keys = keys[:MaxListed]
 	}
 	for i, k := range keys {
-		keys[i] = clipRunes(k, 64)
+		keys[i] = textcheck.Clip(k, 64)
 	}
 	b, err = json.Marshal(map[string]any{"clipped": true, "bytes": len(b), "keys": keys})
 	if err != nil {
@@ -136,9 +139,12 @@ func replaceNUL(v any) any {
 	return v
 }
 
-func clipRunes(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
+// clipMarked is textcheck.Clip that ends text it cut with "…", so that
+// the reader of the log knows there was more.
+func clipMarked(s string, n int) string {
+	s = textcheck.Clip(s, math.MaxInt)
+	if utf8.RuneCountInString(s) > n {
+		return textcheck.Clip(s, n) + "…"
 	}
 	return s
 }

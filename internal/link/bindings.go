@@ -177,7 +177,7 @@ func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connect
 		// provider reports.
 		_, err := tx.Exec(ctx, `UPDATE terminal_bindings SET terminal_name = $3, store_name = $4
 			WHERE connection_id = $1 AND terminal_key = $2 AND unbound_at IS NULL`,
-			connectionID, t.Key, clip(t.Name, 200), clip(t.Store, 200))
+			connectionID, t.Key, textcheck.Clip(t.Name, 200), textcheck.Clip(t.Store, 200))
 		return err
 	case seen != AnyBinding && seen != currentID:
 		return seenError(ctx, tx, tenantID, connectionID, t.Key, seen)
@@ -190,12 +190,12 @@ func bindTx(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenantID, connect
 	if _, err := tx.Exec(ctx, `INSERT INTO terminal_bindings
 		(tenant_id, connection_id, terminal_key, terminal_name, store_name, camera_id, bound_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		tenantID, connectionID, t.Key, clip(t.Name, 200), clip(t.Store, 200), cameraID, at); err != nil {
+		tenantID, connectionID, t.Key, textcheck.Clip(t.Name, 200), textcheck.Clip(t.Store, 200), cameraID, at); err != nil {
 		return fmt.Errorf("bind terminal %s: %w", t.Key, err)
 	}
 	return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.bind", TenantID: tenantID,
 		Target: fmt.Sprintf("connection:%d", connectionID), Details: map[string]any{
-			"terminal": t.Key, "terminal_name": clip(t.Name, 200), "camera_id": cameraID, "previous_camera_id": current}})
+			"terminal": t.Key, "terminal_name": textcheck.Clip(t.Name, 200), "camera_id": cameraID, "previous_camera_id": current}})
 }
 
 // seenError is why a terminal's binding is not the one seen: ErrChanged
@@ -330,7 +330,7 @@ func collectEnded(rows pgx.Rows) ([]endedBinding, error) {
 func endedDetails(ended []endedBinding) map[string]any {
 	listed := make([]map[string]any, 0, min(len(ended), audit.MaxListed))
 	for _, b := range ended[:min(len(ended), audit.MaxListed)] {
-		listed = append(listed, map[string]any{"terminal": b.key, "terminal_name": clip(b.name, 40), "camera_id": b.cameraID})
+		listed = append(listed, map[string]any{"terminal": b.key, "terminal_name": textcheck.Clip(b.name, 40), "camera_id": b.cameraID})
 	}
 	d := map[string]any{"bindings_ended": len(ended), "ended": listed}
 	if len(ended) > len(listed) {
@@ -348,7 +348,7 @@ func endedDetails(ended []endedBinding) map[string]any {
 func (s *Store) RenameTerminals(ctx context.Context, tenantID, connectionID int64, terms []Terminal) (int, error) {
 	keys, names, stores := make([]string, len(terms)), make([]string, len(terms)), make([]string, len(terms))
 	for i, t := range terms {
-		keys[i], names[i], stores[i] = t.Key, clip(t.Name, 200), clip(t.Store, 200)
+		keys[i], names[i], stores[i] = t.Key, textcheck.Clip(t.Name, 200), textcheck.Clip(t.Store, 200)
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE terminal_bindings b SET terminal_name = n.name, store_name = n.store
 		FROM unnest($3::text[], $4::text[], $5::text[]) AS n(key, name, store)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/db"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // MarkSmaregiLegacyUpdateRequired marks 要更新 every Smaregi link of any
@@ -19,7 +20,7 @@ func (s *Store) MarkSmaregiLegacyUpdateRequired(ctx context.Context, actor audit
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `UPDATE pos_connections SET status = 'update_required', status_detail = $1, updated_at = now()
 			WHERE provider = 'smaregi' AND auth_kind = 'legacy_token' AND status <> 'update_required'
-			RETURNING id, tenant_id`, clip(detail, 500))
+			RETURNING id, tenant_id`, textcheck.Clip(detail, 500))
 		if err != nil {
 			return fmt.Errorf("mark legacy smaregi links: %w", err)
 		}
@@ -33,7 +34,7 @@ func (s *Store) MarkSmaregiLegacyUpdateRequired(ctx context.Context, actor audit
 		}
 		for _, m := range list {
 			if err := audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.status", TenantID: m.tenantID,
-				Target: fmt.Sprintf("connection:%d", m.id), Details: map[string]any{"status": string(UpdateRequired), "detail": clip(detail, 500)}}); err != nil {
+				Target: fmt.Sprintf("connection:%d", m.id), Details: map[string]any{"status": string(UpdateRequired), "detail": textcheck.Clip(detail, 500)}}); err != nil {
 				return err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/db"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // ErrRefreshBusy is a refresh that found another instance refreshing the
@@ -101,7 +102,7 @@ func (s *Store) ReleaseRefresh(ctx context.Context, c RefreshClaim) error {
 // releases the claim's lease. Credentials replaced since the claim read
 // them (a new consent) are not marked: it returns ErrCredentialsRaced.
 func (s *Store) RefreshRefused(ctx context.Context, actor audit.Actor, c RefreshClaim, detail string) error {
-	detail = clip(detail, 500)
+	detail = textcheck.Clip(detail, 500)
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var (
 			version int

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -82,28 +80,6 @@ func (s *Store) seal(p Provider, externalID string, creds any) ([]byte, error) {
 	return sealed, nil
 }
 
-// clip makes text from outside that is stored without a person to tell
-// (a provider's account, store and register names, an error's detail) fit
-// its column and the pages: invalid UTF-8 becomes U+FFFD, control
-// characters spaces, invisible direction controls (which would make a name
-// read backwards) are dropped, and it is cut at n characters.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case textcheck.IsBidiControl(r):
-			return -1
-		case unicode.IsControl(r):
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return strings.TrimSpace(string([]rune(s)[:n]))
-}
-
 // Save links a POS account to the tenant, or updates the tenant's existing
 // link of it (new credentials, status active again) keeping its bindings. A
 // link the tenant deleted is revived: its bindings stay ended, and its
@@ -147,8 +123,8 @@ func (s *Store) upsert(ctx context.Context, tx pgx.Tx, actor audit.Actor, tenant
 		    names_checked_at = NULL, updated_at = now(),
 		    linked_at = CASE WHEN pos_connections.status = 'unlinked' THEN now() ELSE pos_connections.linked_at END
 		RETURNING `+connectionColumns,
-		tenantID, in.Provider, in.ExternalID, clip(in.Name, 200), clip(in.Memo, 200), in.AuthKind, sealed, expires,
-		status, clip(in.StatusDetail, 500)))
+		tenantID, in.Provider, in.ExternalID, textcheck.Clip(in.Name, 200), textcheck.Clip(in.Memo, 200), in.AuthKind, sealed, expires,
+		status, textcheck.Clip(in.StatusDetail, 500)))
 	if db.IsUniqueViolation(err, "pos_connections_linked_account") {
 		return Connection{}, ErrOtherTenant
 	}
@@ -254,7 +230,7 @@ func (s *Store) SetStatus(ctx context.Context, actor audit.Actor, tenantID, id i
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE pos_connections SET status = $3, status_detail = $4, updated_at = now()
 			WHERE tenant_id = $1 AND id = $2 AND `+linked+` AND (status <> $3 OR status_detail <> $4)`,
-			tenantID, id, st, clip(detail, 500))
+			tenantID, id, st, textcheck.Clip(detail, 500))
 		if err != nil {
 			return fmt.Errorf("set connection status: %w", err)
 		}
@@ -262,7 +238,7 @@ func (s *Store) SetStatus(ctx context.Context, actor audit.Actor, tenantID, id i
 			return nil
 		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: actor, Action: "link.status", TenantID: tenantID,
-			Target: fmt.Sprintf("connection:%d", id), Details: map[string]any{"status": string(st), "detail": clip(detail, 500)}})
+			Target: fmt.Sprintf("connection:%d", id), Details: map[string]any{"status": string(st), "detail": textcheck.Clip(detail, 500)}})
 	})
 }
 

@@ -90,4 +90,3 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
-

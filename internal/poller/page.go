@@ -12,6 +12,7 @@ import (
 
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/pos"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // Bounds of what a provider's record may hold before the poller refuses
@@ -115,7 +116,7 @@ func prepare(p link.Provider, txs []pos.Transaction, now time.Time) (columns, er
 	at := make(map[string]int, len(txs))
 	for _, t := range txs {
 		if err := check(t, now); err != nil {
-			return columns{}, malformed(p, fmt.Sprintf("transaction %q: %s", clipRunes(t.ID, 40), err))
+			return columns{}, malformed(p, fmt.Sprintf("transaction %q: %s", textcheck.Clip(t.ID, 40), err))
 		}
 		_, off := t.SoldAt.Zone()
 		updated := t.UpdatedAt
@@ -139,7 +140,7 @@ func prepare(p link.Provider, txs []pos.Transaction, now time.Time) (columns, er
 
 func (c *columns) set(i int, t pos.Transaction, off int, updated time.Time) {
 	c.keys[i], c.kinds[i] = t.TerminalKey, string(t.Kind)
-	c.receipts[i], c.staff[i], c.methods[i] = clipRunes(t.ReceiptNo, 64), clipRunes(t.Staff, 100), clipRunes(t.PaymentMethod, 100)
+	c.receipts[i], c.staff[i], c.methods[i] = textcheck.Clip(t.ReceiptNo, 64), textcheck.Clip(t.Staff, 100), textcheck.Clip(t.PaymentMethod, 100)
 	c.raw[i] = string(t.Raw)
 	c.soldAt[i], c.updatedAt[i], c.offsets[i] = t.SoldAt, updated, int32(off)
 	c.totals[i], c.deposits[i], c.changes[i] = t.Total, t.Deposit, t.Change
@@ -153,7 +154,7 @@ func check(t pos.Transaction, now time.Time) error {
 	case t.TerminalKey == "" || utf8.RuneCountInString(t.TerminalKey) > maxKeyLen || !cleanText(t.TerminalKey):
 		return fmt.Errorf("the register key must be 1 to %d characters of text", maxKeyLen)
 	case t.Kind != pos.Payment && t.Kind != pos.Cancel && t.Kind != pos.Modify && t.Kind != pos.Delete:
-		return fmt.Errorf("unknown kind %q", clipRunes(string(t.Kind), 20))
+		return fmt.Errorf("unknown kind %q", textcheck.Clip(string(t.Kind), 20))
 	case t.SoldAt.Before(earliestSale) || t.SoldAt.After(now.Add(maxAhead)):
 		return fmt.Errorf("sale time %s is not a time a register sells at", t.SoldAt.Format(time.RFC3339))
 	case !t.UpdatedAt.IsZero() && (t.UpdatedAt.Before(earliestSale) || t.UpdatedAt.After(now.Add(maxAhead))):
@@ -177,13 +178,6 @@ func absurd(yen int64) bool { return yen > maxYen || yen < -maxYen }
 
 // cleanText is valid UTF-8 without NUL, which PostgreSQL's text refuses.
 func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
-
-func clipRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
 
 // malformed is the poller's own finding that a provider's answer cannot be
 // stored, in the class the provider's client gives such answers.

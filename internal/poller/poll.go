@@ -10,6 +10,7 @@ import (
 	"github.com/poslink/poslink/internal/audit"
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/pos"
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // systemActor marks the changes the poller makes to connections.
@@ -63,7 +64,7 @@ func (p *Poller) pollOnce(ctx context.Context, l *lease) string {
 	}
 	if v.reauth {
 		if err := p.links.SetStatus(wctx, systemActor, l.tenantID, l.connID, link.ReauthRequired,
-			"transactions poll refused: "+clipRunes(err.Error(), 200)); err != nil {
+			"transactions poll refused: "+textcheck.Clip(err.Error(), 200)); err != nil {
 			p.log.Warn("mark connection 要再認証", "connection_id", l.connID, "err", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/poslink/poslink/internal/link"
 	"github.com/poslink/poslink/internal/pos"
 	"github.com/poslink/poslink/internal/pos/ubiregi"
+	"github.com/poslink/poslink/internal/textcheck"
 	"github.com/poslink/poslink/internal/workloop"
 )
 
@@ -88,10 +89,13 @@ type storedError struct {
 const maxErrorText = 500
 
 func encodeError(err error) []byte {
-	s := storedError{Text: clipRunes(err.Error(), maxErrorText)}
+	s := storedError{Text: textcheck.Clip(err.Error(), maxErrorText)}
 	if e, ok := pos.AsError(err); ok {
 		s.Provider, s.Op, s.Account, s.Status, s.Class = e.Provider, e.Op, e.Account, e.Status, e.Class
-		s.Reason, s.Code, s.RetryAfter, s.Waited, s.Detail = e.Reason, e.Code, e.RetryAfter, e.Waited, e.Detail
+		s.Reason, s.RetryAfter, s.Waited, s.Detail = e.Reason, e.RetryAfter, e.Waited, e.Detail
+		// The provider's own code is stored as sent, less what jsonb
+		// refuses (Detail is cleaned by pos.Shorten).
+		s.Code = textcheck.Clip(e.Code, maxErrorText)
 	}
 	b, _ := json.Marshal(s) // a struct of strings and numbers always encodes
 	return b

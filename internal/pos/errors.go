@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/poslink/poslink/internal/textcheck"
 )
 
 // Class is what a failed call means for its caller.
@@ -210,9 +212,11 @@ func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
 const maxDetail = 300
 
 // Shorten makes a provider's text fit an Error's Detail: one line, at
-// most maxDetail characters.
+// most maxDetail characters, cleaned as stored text is (textcheck.Clip: no
+// NUL or other control or direction character, valid UTF-8), since a
+// failure's detail is stored (a poll's or a still's last error).
 func Shorten(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(textcheck.Clip(s, len(s))), " ")
 	if r := []rune(s); len(r) > maxDetail {
 		return string(r[:maxDetail]) + "…"
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,22 @@ func TestStatusClass(t *testing.T) {
 	} {
 		if got := pos.StatusClass(status); got != want {
 			t.Errorf("HTTP %d: %v, want %v", status, got, want)
+		}
+	}
+}
+
+// A provider's explanation is stored with the failure (jsonb, text), which
+// refuses NUL: Shorten cleans it as stored text, on one line, and marks a
+// cut.
+func TestShorten(t *testing.T) {
+	for in, want := range map[string]string{
+		"maintenance\x00window":   "maintenance window",
+		"bad \xff byte":           "bad \uFFFD byte",
+		"\u202Etxt.exe\n\tsecond": "txt.exe second",
+		strings.Repeat("あ", 301):  strings.Repeat("あ", 300) + "…",
+	} {
+		if got := pos.Shorten(in); got != want {
+			t.Errorf("Shorten(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/poslink/poslink/internal/camera"
 	"github.com/poslink/poslink/internal/imagefit"
 	"github.com/poslink/poslink/internal/pos"
+	"github.com/poslink/poslink/internal/textcheck"
 	"github.com/poslink/poslink/internal/workloop"
 )
 
@@ -123,7 +124,7 @@ func (f *Fetcher) record(ctx context.Context, l *lease, image []byte, err error)
 	if err == nil {
 		return outcomeReady, f.store.ready(ctx, l, image)
 	}
-	reason := clip(err.Error(), 500)
+	reason := textcheck.Clip(err.Error(), 500)
 	back := workloop.Backoff(l.attempts+1, f.cfg.BackoffBase, f.cfg.BackoffMax)
 	log := f.log.With("transaction_id", l.txnID, "device_id", l.deviceID, "attempts", l.attempts+1, "err", err)
 	// The camera's reasons first: they refine the classes below (no
@@ -191,13 +192,4 @@ func (f *Fetcher) Trim(ctx context.Context) error {
 		f.log.Debug("stills evicted", "count", n, "cache_bytes", size)
 	}
 	return nil
-}
-
-// clip cuts s to at most n runes.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }

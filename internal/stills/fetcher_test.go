@@ -281,3 +281,29 @@ func TestOldPaymentsAndOtherTenants(t *testing.T) {
 		t.Fatalf("another tenant's still: %v", err)
 	}
 }
+
+// The camera cloud's error message is kept in the still's last error; one
+// holding a NUL (which PostgreSQL's text refuses) or a direction control
+// is stored cleaned, so that the failure is recorded like any other
+// rather than the still being claimed again and again.
+func TestErrorMessageWithNULIsRecorded(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.downMessage = "maintenance\x00window \u202Etxt.exe"
+	f.down.Store(true)
+	fe := f.fetcher(stills.Config{MaxAttempts: 2, BackoffMax: time.Hour})
+	id := f.sale(t, "payment", f.clock.Now().Add(-5*time.Minute))
+	for attempt, want := range []string{"pending", "unreachable"} {
+		f.dueNow(t, id)
+		if n, err := fe.FetchDue(ctx); err != nil || n != 1 {
+			t.Fatalf("attempt %d: %d, %v", attempt+1, n, err)
+		}
+		r := f.row(t, id)
+		if r.state != want || r.attempts != attempt+1 || r.lastErr == nil {
+			t.Fatalf("attempt %d: the failure is not recorded: %+v", attempt+1, r)
+		}
+		if !strings.Contains(*r.lastErr, "maintenance window txt.exe") {
+			t.Fatalf("attempt %d: last error %q", attempt+1, *r.lastErr)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package stills_test
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -39,6 +41,9 @@ type fixture struct {
 	sim   *camcloud.Server
 	cam   *camera.Client
 	down  atomic.Bool // the simulator answers 503
+	// downMessage is the message of the 503's JSON body ("down" when
+	// empty); set it before the fetch.
+	downMessage string
 	// hold, when set, holds every still request until it is closed, and
 	// held is told of each.
 	hold, held chan struct{}
@@ -72,7 +77,10 @@ func newFixture(t *testing.T) *fixture {
 			<-f.hold
 		}
 		if f.down.Load() {
-			http.Error(w, `{"message":"down"}`, http.StatusServiceUnavailable)
+			msg := cmp.Or(f.downMessage, "down")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
 			return
 		}
 		f.sim.ServeHTTP(w, r)

@@ -6,6 +6,7 @@
 package textcheck
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -92,4 +93,28 @@ func Raw(s string, maxBytes int) Problem {
 // a name holding one can read differently from what it is.
 func IsBidiControl(r rune) bool {
 	return unicode.Is(unicode.Bidi_Control, r)
+}
+
+// Clip makes text we store that came from elsewhere, with no person to
+// tell (an error's words, a provider's account, store and register names),
+// fit its column and the pages, where checking would refuse it: invalid
+// UTF-8 becomes U+FFFD, control characters (NUL included, which
+// PostgreSQL's text refuses) spaces, invisible direction controls (which
+// would make a name read backwards) are dropped, the ends are trimmed, and
+// it is cut at n characters.
+func Clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case IsBidiControl(r):
+			return -1
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return strings.TrimSpace(string([]rune(s)[:n]))
 }

@@ -75,3 +75,31 @@ func TestEveryProblemHasAMessage(t *testing.T) {
 		t.Error("OK has a message")
 	}
 }
+
+func TestClip(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   string
+		n    int
+		want string
+	}{
+		{"japanese kept", "カフェ 渋谷店", 100, "カフェ 渋谷店"},
+		{"NUL becomes a space", "device\x00offline", 100, "device offline"},
+		{"other controls too", "a\tb\nc\x1bd\u0085e", 100, "a b c d e"},
+		{"invalid utf-8", "a\xffb", 100, "a\uFFFDb"},
+		{"direction control dropped", "abc\u202Etxt.exe", 100, "abctxt.exe"},
+		{"ends trimmed", "\x00 レジ1 \n", 100, "レジ1"},
+		{"cut at n runes", strings.Repeat("店", 10), 4, "店店店店"},
+		{"n runes kept whole", strings.Repeat("店", 4), 4, "店店店店"},
+		{"no space left at the cut", "ab cd", 3, "ab"},
+		{"empty", "", 10, ""},
+	} {
+		got := Clip(c.in, c.n)
+		if got != c.want {
+			t.Errorf("%s: Clip(%q, %d) = %q, want %q", c.name, c.in, c.n, got, c.want)
+		}
+		if Line(got, c.n) != OK {
+			t.Errorf("%s: Clip(%q, %d) = %q does not pass Line", c.name, c.in, c.n, got)
+		}
+	}
+}
