@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/tenancy"
 )
 
@@ -84,7 +85,7 @@ func setPOS(ctx context.Context, c *call, deviceID string, on bool, usableFrom s
 		if c.given["usable-from"] {
 			var ok bool
 			if from, ok = tenancy.ParseDate(usableFrom); !ok {
-				return invalidFlag("pos_usable_from", "err.date_invalid")
+				return apperr.Field("pos_usable_from", "err.date_invalid")
 			}
 		} else {
 			from, defaulted = c.store.Today().AddDate(0, 0, posLeadDays), true

@@ -69,9 +69,3 @@ func flagName(field string, flagOf map[string]string) string {
 	}
 	return strings.ReplaceAll(field, "_", "-")
 }
-
-// invalidFlag is a validation error the command itself finds (a bad date),
-// shaped like the store's so that explain words it the same way.
-func invalidFlag(field, key string) error {
-	return &apperr.Error{Kind: apperr.Invalid, Key: "err.form_invalid", Fields: map[string]string{field: key}}
-}

@@ -90,12 +90,12 @@ type Principal struct {
 }
 
 // Errors of Authenticate. Each is Unauthorized; the API answers them alike
-// (what is wrong with a token is for its owner's page, not for whoever holds it).
+// (what is wrong with a token is for its owner's page, not for whoever holds it);
+// a token not of our shape and one we do not know are the same error.
 var (
-	ErrMalformed = apperr.New(apperr.Unauthorized, "err.api_token_invalid")
-	ErrUnknown   = apperr.New(apperr.Unauthorized, "err.api_token_invalid")
-	ErrExpired   = apperr.New(apperr.Unauthorized, "err.api_token_expired")
-	ErrRevoked   = apperr.New(apperr.Unauthorized, "err.api_token_revoked")
+	errInvalid = apperr.New(apperr.Unauthorized, "err.api_token_invalid")
+	errExpired = apperr.New(apperr.Unauthorized, "err.api_token_expired")
+	errRevoked = apperr.New(apperr.Unauthorized, "err.api_token_revoked")
 )
 
 var errNotFound = apperr.New(apperr.NotFound, "err.not_found")
@@ -306,20 +306,20 @@ func (s *Store) Check(ctx context.Context, token string) (Principal, error) {
 
 func (s *Store) check(ctx context.Context, token string) (Token, error) {
 	if !wellFormed(token) {
-		return Token{}, ErrMalformed
+		return Token{}, errInvalid
 	}
 	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = $1`, hashOf(token)))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Token{}, ErrUnknown
+		return Token{}, errInvalid
 	}
 	if err != nil {
 		return Token{}, fmt.Errorf("find token: %w", err)
 	}
 	switch {
 	case !t.RevokedAt.IsZero():
-		return Token{}, ErrRevoked
+		return Token{}, errRevoked
 	case !t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt):
-		return Token{}, ErrExpired
+		return Token{}, errExpired
 	}
 	return t, nil
 }

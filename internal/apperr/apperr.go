@@ -60,6 +60,12 @@ func New(kind Kind, key string, args ...any) *Error {
 	return &Error{Kind: kind, Key: key, Args: args}
 }
 
+// Field returns the Invalid error of one refused field (or parameter),
+// its message key key, under the form's "check the fields" message.
+func Field(field, key string) *Error {
+	return &Error{Kind: Invalid, Key: "err.form_invalid", Fields: map[string]string{field: key}}
+}
+
 // Wrap returns an error of kind with the message key and cause err.
 func Wrap(kind Kind, err error, key string, args ...any) *Error {
 	return &Error{Kind: kind, Key: key, Args: args, Err: err}

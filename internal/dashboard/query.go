@@ -39,45 +39,39 @@ type Query struct {
 	Cursor string
 }
 
-// fieldError is a refused parameter: Invalid naming the parameter, with the
-// i18n key of its message.
-func fieldError(param, key string) error {
-	return &apperr.Error{Kind: apperr.Invalid, Key: "err.form_invalid", Fields: map[string]string{param: key}}
-}
-
 // check refuses what no query may ask and fills the defaults; it answers
 // where the cursor continues (zero when it does not) and whether to older
 // or newer transactions.
 func (q *Query) check() (position, byte, error) {
 	switch {
 	case q.From.IsZero():
-		return position{}, older, fieldError(ParamFrom, "dash.err.time")
+		return position{}, older, apperr.Field(ParamFrom, "dash.err.time")
 	case q.To.IsZero():
-		return position{}, older, fieldError(ParamTo, "dash.err.time")
+		return position{}, older, apperr.Field(ParamTo, "dash.err.time")
 	case !q.From.Before(q.To):
-		return position{}, older, fieldError(ParamFrom, "dash.err.from_after_to")
+		return position{}, older, apperr.Field(ParamFrom, "dash.err.from_after_to")
 	case q.To.Sub(q.From) > MaxRange:
-		return position{}, older, fieldError(ParamFrom, "dash.err.range_too_long")
+		return position{}, older, apperr.Field(ParamFrom, "dash.err.range_too_long")
 	}
 	if q.Kind != "" && !q.Kind.Valid() {
-		return position{}, older, fieldError(ParamKind, "dash.err.kind")
+		return position{}, older, apperr.Field(ParamKind, "dash.err.kind")
 	}
 	q.Q = strings.TrimSpace(q.Q)
 	if p := textcheck.Line(q.Q, MaxQueryLen); p != textcheck.OK {
-		return position{}, older, fieldError(ParamQ, p.Key())
+		return position{}, older, apperr.Field(ParamQ, p.Key())
 	}
 	switch {
 	case q.Limit == 0:
 		q.Limit = DefaultLimit
 	case q.Limit < 0 || q.Limit > MaxLimit:
-		return position{}, older, fieldError(ParamLimit, "dash.err.limit")
+		return position{}, older, apperr.Field(ParamLimit, "dash.err.limit")
 	}
 	if q.Cursor == "" {
 		return position{}, older, nil
 	}
 	pos, dir, ok := decodeCursor(q.Cursor, q.filterTag())
 	if !ok {
-		return position{}, older, fieldError(ParamCursor, "dash.err.cursor")
+		return position{}, older, apperr.Field(ParamCursor, "dash.err.cursor")
 	}
 	return pos, dir, nil
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/poslink/poslink/internal/workloop"
 )
 
 // Channel is the channel the database announces new and changed
@@ -109,22 +111,23 @@ func (h *Hub) Subscribe(tenantID, cameraID int64) *Subscription {
 // done and new ones are done at once.
 func (h *Hub) Run(ctx context.Context) {
 	defer h.stop()
-	backoff := minBackoff
+	failures := 0
 	for {
 		listened, err := h.listen(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		if listened {
-			backoff = minBackoff
+			failures = 0
 		}
-		h.log.Warn("live: listening connection lost; reconnecting", "error", err, "in", backoff)
-		select {
-		case <-ctx.Done():
+		failures++
+		// Jittered, so that instances that lost the database together do
+		// not all reconnect at the same moment.
+		wait := workloop.Backoff(failures, minBackoff, maxBackoff)
+		h.log.Warn("live: listening connection lost; reconnecting", "error", err, "in", wait)
+		if !workloop.Sleep(ctx, wait) {
 			return
-		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, maxBackoff)
 	}
 }
 

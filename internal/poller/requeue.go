@@ -100,5 +100,5 @@ func Requeue(ctx context.Context, pool *pgxpool.Pool, actor audit.Actor, tenantI
 }
 
 func reasonError(key string) error {
-	return &apperr.Error{Kind: apperr.Invalid, Key: "err.form_invalid", Fields: map[string]string{FieldReason: key}}
+	return apperr.Field(FieldReason, key)
 }

@@ -121,11 +121,6 @@ func toAPIRevisions(revs []dashboard.Revision) []apiRevision {
 	return out
 }
 
-// paramError is a refused query parameter, named as the problem's field.
-func paramError(param, key string) error {
-	return &apperr.Error{Kind: apperr.Invalid, Key: "err.form_invalid", Fields: map[string]string{param: key}}
-}
-
 // apiQuery reads the list's parameters; the domain checks what they ask
 // (the range, the kind, the search, the cursor). An empty parameter is an
 // absent one.
@@ -139,7 +134,7 @@ func (s *Server) apiQuery(v url.Values, tenantID, cameraID int64) (dashboard.Que
 		}
 		t, err := time.Parse(time.RFC3339, raw)
 		if err != nil {
-			return time.Time{}, paramError(param, "api.err.time")
+			return time.Time{}, apperr.Field(param, "api.err.time")
 		}
 		return t, nil
 	}
@@ -159,7 +154,7 @@ func (s *Server) apiQuery(v url.Values, tenantID, cameraID int64) (dashboard.Que
 	if raw := v.Get(dashboard.ParamLimit); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 {
-			return q, paramError(dashboard.ParamLimit, "dash.err.limit")
+			return q, apperr.Field(dashboard.ParamLimit, "dash.err.limit")
 		}
 		q.Limit = n
 	}

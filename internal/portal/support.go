@@ -5,7 +5,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/tenancy"
 )
 
@@ -60,10 +59,4 @@ func (s *Server) supportTenant(w http.ResponseWriter, r *http.Request) (tenancy.
 		return tenancy.Tenant{}, false
 	}
 	return t, true
-}
-
-// supportFieldError is a form error on one field, for checks made in the handler
-// before the store is called.
-func supportFieldError(field, key string) error {
-	return &apperr.Error{Kind: apperr.Invalid, Key: "err.form_invalid", Fields: map[string]string{field: key}}
 }

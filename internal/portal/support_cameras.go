@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/poslink/poslink/internal/apperr"
 	"github.com/poslink/poslink/internal/httpx"
 	"github.com/poslink/poslink/internal/tenancy"
 	"github.com/poslink/poslink/web/views"
@@ -126,14 +127,14 @@ func supportParsePOS(choice, dateText string) (enabled bool, from time.Time, err
 		return false, time.Time{}, nil
 	case "on":
 	default:
-		return false, time.Time{}, supportFieldError("pos", "err.pos_choice")
+		return false, time.Time{}, apperr.Field("pos", "err.pos_choice")
 	}
 	if strings.TrimSpace(dateText) == "" {
-		return false, time.Time{}, supportFieldError("pos_usable_from", "err.required")
+		return false, time.Time{}, apperr.Field("pos_usable_from", "err.required")
 	}
 	from, ok := tenancy.ParseDate(dateText)
 	if !ok {
-		return false, time.Time{}, supportFieldError("pos_usable_from", "err.date_invalid")
+		return false, time.Time{}, apperr.Field("pos_usable_from", "err.date_invalid")
 	}
 	return true, from, nil
 }

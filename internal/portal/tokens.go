@@ -48,7 +48,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 		rows = append(rows, row)
 	}
 	s.render(w, r, status, views.TokensPage(s.page(r, "tokens.title"),
-		views.TokensView{Rows: rows, Form: form, Loc: s.cfg.Location, Zone: s.cfg.Location.String()}))
+		views.TokensView{Rows: rows, Form: form, Loc: s.cfg.Location}))
 }
 
 // createToken makes a token and shows its secret on this answer only: it
@@ -61,13 +61,13 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	in := apitoken.Input{Name: r.PostForm.Get("name")}
 	var err error
 	if v := r.PostForm.Get("expires"); v != "" {
-		day, ok := tenancy.ParseDate(v)
-		if !ok {
-			err = &apperr.Error{Kind: apperr.Invalid, Key: "err.form_invalid", Fields: map[string]string{"expires": "err.api_token_expiry_date"}}
+		if day, ok := tenancy.ParseDate(v); ok {
+			// The token works through the whole day entered, in the
+			// operator's time zone.
+			in.ExpiresAt = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, s.cfg.Location)
+		} else {
+			err = apperr.Field("expires", "err.api_token_expiry_date")
 		}
-		// The token works through the whole day entered, in the
-		// operator's time zone.
-		in.ExpiresAt = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, s.cfg.Location)
 	}
 	var c apitoken.Created
 	if err == nil {

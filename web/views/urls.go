@@ -1,9 +1,6 @@
 package views
 
-import (
-	"net/url"
-	"strconv"
-)
+import "strconv"
 
 // The portal's URLs, built in one place for the templates' links and forms
 // and for the handlers' redirects.
@@ -49,20 +46,9 @@ func SupportUserURL(tenantID, userID int64, action string) string {
 	return SupportTenantURL(tenantID) + "/users/" + itoa(userID) + "/" + action
 }
 
-// SupportAuditURL is the 監査ログ, of one tenant (tenantID not 0) and from
-// before an entry (before not 0).
-func SupportAuditURL(tenantID, before int64) string {
-	v := url.Values{}
-	if tenantID != 0 {
-		v.Set("tenant", itoa(tenantID))
-	}
-	if before != 0 {
-		v.Set("before", itoa(before))
-	}
-	if len(v) == 0 {
-		return "/support/audit"
-	}
-	return "/support/audit?" + v.Encode()
+// SupportAuditURL is the 監査ログ of one tenant.
+func SupportAuditURL(tenantID int64) string {
+	return "/support/audit?tenant=" + itoa(tenantID)
 }
 
 func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
