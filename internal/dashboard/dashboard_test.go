@@ -68,18 +68,18 @@ func ids(items []dashboard.Transaction) []int64 {
 // the same second included.
 func TestPagingIsStableDeepIntoHistory(t *testing.T) {
 	fx := newFixture(t)
-	var want []int64
 	for i := range 230 {
 		// Three sales in each second: ties on sold_at.
 		at := now.Add(-time.Duration(i/3) * time.Minute)
-		want = append(want, fx.txn(t, at, "payment", fmt.Sprintf("R%04d", i), "佐藤", 100))
+		fx.txn(t, at, "payment", fmt.Sprintf("R%04d", i), "佐藤", 100)
 	}
 	// The reference order: sold_at DESC, id DESC.
 	rows, err := fx.pool.Query(t.Context(), `SELECT id FROM pos_transactions WHERE sold_at >= $1 AND sold_at < $2 ORDER BY sold_at DESC, id DESC`, from, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+	want, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
 		t.Fatal(err)
 	}
 	q := fx.query()
